@@ -1,0 +1,136 @@
+"""The akhbar job: article files in, partitioned Parquet tables out.
+
+This module only declares the options and wires the stages; each stage lives
+in ``transforms/``.
+"""
+
+import argparse
+import sys
+import time
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from transforms.metadata import LoadManifests, ResolveMetadata, manifests_for
+from transforms.normalize import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_TITLE_CHARS, NormalizeArticles
+from transforms.read import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, ReadArticleFiles
+from transforms.report import CountEach, format_report, read_report
+from transforms.write import DEFAULT_ROWS_PER_FILE, WriteTables, new_run_id
+
+DESCRIPTION = (
+    "Turn Arabic news article files (.txt, .json, .jsonl, optionally .gz/.bz2/.zst) "
+    "into date/source-partitioned Parquet tables: articles, entities, rejects."
+)
+EPILOG = (
+    "Any Apache Beam pipeline option is accepted too, e.g. --runner, "
+    "--direct_num_workers=2 --direct_running_mode=multi_processing, or the "
+    "Dataflow options (--project, --region, --temp_location, --setup_file)."
+)
+
+
+class AkhbarOptions(PipelineOptions):
+    """Every option of the akhbar job (Beam's own options come on top)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument(
+            "--input", action="append", default=None,
+            help="File, folder (read recursively) or glob; local path or any fsspec URL "
+                 "such as gs://bucket/path. Repeat for several inputs. Required.",
+        )
+        parser.add_argument(
+            "--output", default=None,
+            help="Folder (local or fsspec URL) that receives articles/, entities/, "
+                 "rejects/ and _run_report.json. Required.",
+        )
+        parser.add_argument(
+            "--manifest", default=None,
+            help="CSV or JSONL file mapping file paths or URLs to source, date and url. "
+                 "Default: manifest.jsonl or manifest.csv inside an input folder.",
+        )
+        parser.add_argument(
+            "--max_file_bytes", type=int, default=DEFAULT_MAX_FILE_BYTES,
+            help="Largest .txt/.json file read whole, after decompression; larger files "
+                 "are rejected (file_too_large). Default: %(default)s.",
+        )
+        parser.add_argument(
+            "--max_record_bytes", type=int, default=DEFAULT_MAX_RECORD_BYTES,
+            help="Longest JSONL line; longer lines are rejected (record_too_large) "
+                 "without being held in memory. Default: %(default)s.",
+        )
+        parser.add_argument(
+            "--max_article_chars", type=int, default=DEFAULT_MAX_ARTICLE_CHARS,
+            help="Longest cleaned body kept; longer ones are rejected (text_too_long). "
+                 "Default: %(default)s.",
+        )
+        parser.add_argument(
+            "--max_title_chars", type=int, default=DEFAULT_MAX_TITLE_CHARS,
+            help="Longest title kept; longer ones are rejected (title_too_long). "
+                 "Default: %(default)s.",
+        )
+        parser.add_argument(
+            "--rows_per_file", type=int, default=DEFAULT_ROWS_PER_FILE,
+            help="Rows per Parquet file inside a partition. Default: %(default)s.",
+        )
+
+
+def build(pipeline, options, run_info):
+    """Wire the stages: read, resolve metadata, normalize, write."""
+    manifests, not_articles = manifests_for(options.input, options.manifest)
+    files_matched, records, read_rejects = pipeline | "ReadArticleFiles" >> ReadArticleFiles(
+        options.input, not_articles, options.max_file_bytes, options.max_record_bytes
+    )
+    manifest = pipeline | "LoadManifests" >> LoadManifests(manifests)
+    resolved = records | "ResolveMetadata" >> ResolveMetadata(manifest)
+    articles, normalize_rejects = resolved | "NormalizeArticles" >> NormalizeArticles(
+        options.max_article_chars, options.max_title_chars
+    )
+    entities = pipeline | "NoAnnotatorYet" >> beam.Create([])
+    rejects = (read_rejects, normalize_rejects) | "AllRejects" >> beam.Flatten()
+    counts = {
+        "files_matched": files_matched,
+        "records_parsed": records,
+        "read_rejects": read_rejects,
+    } | "CountStages" >> CountEach()
+    tables = {"articles": articles, "entities": entities, "rejects": rejects}
+    return (tables, counts) | "WriteTables" >> WriteTables(
+        options.output, run_info, options.rows_per_file
+    )
+
+
+def parse_options(argv):
+    """``(pipeline_options, akhbar_options)``; prints help and exits on -h."""
+    help_parser = argparse.ArgumentParser(prog="akhbar", description=DESCRIPTION, epilog=EPILOG)
+    AkhbarOptions._add_argparse_args(help_parser)
+    if any(arg in ("-h", "--help") for arg in argv):
+        help_parser.print_help()
+        sys.exit(0)
+    pipeline_options = PipelineOptions(argv)
+    options = pipeline_options.view_as(AkhbarOptions)
+    if not options.input or not options.output:
+        help_parser.error("--input and --output are required")
+    return pipeline_options, options
+
+
+def run(argv=None):
+    """Run the job and print its report; returns the report."""
+    pipeline_options, options = parse_options(sys.argv[1:] if argv is None else argv)
+    run_info = {
+        "run_id": new_run_id(),
+        "started_at": time.time(),
+        "inputs": list(options.input),
+        "output": options.output,
+    }
+    with beam.Pipeline(options=pipeline_options) as pipeline:
+        build(pipeline, options, run_info)
+    report = read_report(options.output)
+    print(format_report(report))
+    return report
+
+
+def main():
+    run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""Installable package for akhbar; also Dataflow's ``--setup_file``."""
+
+from setuptools import setup
+
+setup(
+    name="akhbar",
+    version="0.1.0",
+    description="Apache Beam batch job: Arabic news files to partitioned Parquet tables.",
+    python_requires=">=3.11",
+    packages=["pipelines", "transforms", "schemas"],
+    install_requires=[
+        "apache-beam[gcp]>=2.77,<2.78",
+        "pyarrow>=17",
+        "camel-tools>=1.5",
+        "fsspec>=2024.6",
+        "gcsfs>=2024.6",
+        "zstandard>=0.22",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "duckdb>=1.1", "hypothesis>=6", "gcp-storage-emulator>=2024.8"],
+    },
+    entry_points={"console_scripts": ["akhbar=pipelines.akhbar:main"]},
+)

@@ -1,0 +1,90 @@
+"""File-system access through fsspec, so local folders, ``gs://`` buckets and
+any other fsspec URL are handled by the same code."""
+
+import posixpath
+
+import fsspec
+from fsspec.core import url_to_fs
+
+COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd", ".xz": "xz"}
+MANIFEST_NAMES = ("manifest.jsonl", "manifest.csv")
+_GLOB_CHARS = "*?["
+
+
+def filesystem(url):
+    """``(fs, path)`` for any fsspec URL or local path."""
+    return url_to_fs(url)
+
+
+def full_url(fs, path):
+    """The user-facing name of a path: plain for local files, with its
+    protocol (``gs://...``) otherwise."""
+    if _is_local(fs):
+        return path
+    return fs.unstrip_protocol(path)
+
+
+def _is_local(fs):
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    return protocol in ("file", "local")
+
+
+def list_input_files(pattern):
+    """Every file a user's ``--input`` names: a file, a folder (recursively)
+    or a glob. Returns ``[(url, size_bytes)]`` sorted by url."""
+    fs, path = filesystem(pattern)
+    if any(ch in path for ch in _GLOB_CHARS):
+        found = fs.glob(path, detail=True)
+        files = {}
+        for name, info in found.items():
+            if info.get("type") == "directory":
+                files.update(fs.find(name, detail=True))
+            else:
+                files[name] = info
+    elif fs.isdir(path):
+        files = fs.find(path, detail=True)
+    elif fs.exists(path):
+        files = {path: fs.info(path)}
+    else:
+        raise FileNotFoundError(f"--input {pattern!r} matches nothing")
+    return sorted(
+        (full_url(fs, name), int(info.get("size") or 0))
+        for name, info in files.items()
+        if info.get("type") != "directory"
+    )
+
+
+def folder_manifest(pattern):
+    """The ``manifest.jsonl`` / ``manifest.csv`` inside an input folder, if any."""
+    fs, path = filesystem(pattern)
+    if any(ch in path for ch in _GLOB_CHARS) or not fs.isdir(path):
+        return None
+    for name in MANIFEST_NAMES:
+        candidate = posixpath.join(path.rstrip("/"), name)
+        if fs.exists(candidate):
+            return full_url(fs, candidate)
+    return None
+
+
+def split_compression(url):
+    """``(name_without_compression_suffix, fsspec_compression_or_None)``."""
+    base, ext = posixpath.splitext(url)
+    compression = COMPRESSION_SUFFIXES.get(ext.lower())
+    return (base, compression) if compression else (url, None)
+
+
+def open_input(url):
+    """A binary file object, transparently decompressed."""
+    _, compression = split_compression(url)
+    return fsspec.open(url, "rb", compression=compression)
+
+
+def parent_url(url):
+    """The folder that holds ``url``."""
+    fs, path = filesystem(url)
+    return full_url(fs, posixpath.dirname(path))
+
+
+def join_url(base, *parts):
+    """``base/part/...`` for local paths and URLs alike."""
+    return posixpath.join(base.rstrip("/"), *parts)

@@ -1,0 +1,159 @@
+"""Stage 2: resolve each article's source, date and URL, saying where each
+came from.
+
+Precedence, first found wins:
+
+* source: the record's own field, the manifest, the path (``source=X/`` or
+  ``X/YYYY/MM/DD/``), the host of the article's URL, else unknown;
+* date: the record's own field, the manifest, the path (``date=YYYY-MM-DD/``,
+  ``YYYY/MM/DD/``, a date in the file name), a full date written in the
+  text, else unknown;
+* url: the record's own field, the manifest, else unknown.
+
+Unknown values stay NULL (provenance ``unknown``).
+"""
+
+import csv
+import io
+import json
+
+import apache_beam as beam
+
+from transforms import files
+from transforms.dates import date_from_path, date_from_text, parse_date_value
+from transforms.sources import slugify_source, source_from_path, source_from_url
+
+RECORD, MANIFEST, PATH, URL, TEXT, UNKNOWN = "record", "manifest", "path", "url", "text", "unknown"
+
+# Column names a manifest may use for the file it describes and its fields.
+MANIFEST_PATH_COLUMNS = ("path", "file", "filename", "file_name", "input_path")
+MANIFEST_FIELDS = ("source", "date", "url")
+
+
+def manifests_for(inputs, explicit=None):
+    """``(manifests_to_use, manifest_files_that_are_not_articles)``.
+
+    ``--manifest`` wins; otherwise each input folder's own ``manifest.jsonl``
+    or ``manifest.csv`` is used. Either way no manifest is read as an article.
+    """
+    in_folders = [m for m in map(files.folder_manifest, inputs) if m]
+    if explicit:
+        explicit_url = files.full_url(*files.filesystem(explicit))
+        return [explicit_url], sorted(set(in_folders) | {explicit_url})
+    return sorted(set(in_folders)), sorted(set(in_folders))
+
+
+def manifest_entries(manifest_url):
+    """``(key, entry)`` pairs of a CSV or JSONL manifest.
+
+    A row names a file (``path``, relative to the manifest's folder, or an
+    absolute path or URL) and/or an article ``url``; each becomes a key. The
+    entry holds the row's ``source``, ``date`` and ``url``.
+    """
+    with files.open_input(manifest_url) as handle:
+        text = handle.read().decode("utf-8-sig")
+    if manifest_url.lower().endswith(".csv"):
+        rows = list(csv.DictReader(io.StringIO(text)))
+    else:
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    folder = files.parent_url(manifest_url)
+    for row in rows:
+        row = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
+        entry = {field: (str(row[field]).strip() or None) if row.get(field) else None for field in MANIFEST_FIELDS}
+        path = next((row[c] for c in MANIFEST_PATH_COLUMNS if row.get(c)), None)
+        if path:
+            yield manifest_key_for_path(folder, str(path).strip()), entry
+        if entry["url"]:
+            yield manifest_key_for_url(entry["url"]), entry
+
+
+def manifest_key_for_path(folder, path):
+    """The key a manifest path is stored under: the file's full URL."""
+    if "://" in path or path.startswith("/"):
+        return "path:" + path
+    return "path:" + files.join_url(folder, path)
+
+
+def manifest_key_for_url(url):
+    return "url:" + url.strip().rstrip("/")
+
+
+def resolve(record, manifest):
+    """The record with ``source``, ``source_name``, ``date``, ``published_at``
+    and ``url`` resolved, plus ``*_from`` provenance columns."""
+    entry = manifest.get("path:" + record["input_path"])
+    if entry is None and record.get("url"):
+        entry = manifest.get(manifest_key_for_url(record["url"]))
+    entry = entry or {}
+    out = dict(record)
+
+    url, url_from = _first([(record.get("url"), RECORD), (entry.get("url"), MANIFEST)])
+    out["url"], out["url_from"] = url, url_from
+
+    source_name, source_from = _first(
+        [
+            (record.get("source_name"), RECORD),
+            (entry.get("source"), MANIFEST),
+            (source_from_path(record["input_path"]), PATH),
+            (source_from_url(url), URL),
+        ],
+        accept=slugify_source,
+    )
+    out["source_name"], out["source_from"] = source_name, source_from
+    out["source"] = slugify_source(source_name)
+
+    published_at = None
+    date, date_from = None, UNKNOWN
+    for value, origin in ((record.get("published"), RECORD), (entry.get("date"), MANIFEST)):
+        parsed = parse_date_value(value)
+        if parsed:
+            (date, published_at), date_from = parsed, origin
+            break
+    if date is None:
+        date, date_from = _first(
+            [
+                (date_from_path(record["input_path"]), PATH),
+                (date_from_text(record.get("text") or ""), TEXT),
+            ]
+        )
+    out["date"], out["date_from"], out["published_at"] = date, date_from, published_at
+    return out
+
+
+def _first(candidates, accept=bool):
+    for value, origin in candidates:
+        if value is not None and accept(value):
+            return value, origin
+    return None, UNKNOWN
+
+
+class LoadManifests(beam.PTransform):
+    """Manifest rows keyed by file path and by URL, for a dict side input."""
+
+    def __init__(self, manifest_urls):
+        super().__init__()
+        self.manifest_urls = list(manifest_urls)
+
+    def expand(self, pipeline):
+        return (
+            pipeline
+            | "ManifestFiles" >> beam.Create(self.manifest_urls)
+            | "ManifestRows" >> beam.FlatMap(manifest_entries)
+            | "FirstRowPerKey" >> beam.CombinePerKey(_first_entry)
+        )
+
+
+def _first_entry(entries):
+    """One deterministic entry when a manifest repeats a key."""
+    return min(entries, key=lambda e: json.dumps(e, sort_keys=True), default=None)
+
+
+class ResolveMetadata(beam.PTransform):
+    """Records in, records with source, date and URL resolved out."""
+
+    def __init__(self, manifest):
+        super().__init__()
+        self.manifest = manifest
+
+    def expand(self, records):
+        return records | "Resolve" >> beam.Map(resolve, manifest=beam.pvalue.AsDict(self.manifest))

@@ -1,0 +1,70 @@
+"""Rejected input: every reason a file or record can be turned away, and the
+row it leaves in the rejects table. Nothing is dropped without one."""
+
+EMPTY_FILE = "empty_file"
+BINARY_FILE = "binary_file"
+UNDECODABLE = "undecodable"
+UNSUPPORTED_FORMAT = "unsupported_format"
+READ_ERROR = "read_error"
+FILE_TOO_LARGE = "file_too_large"
+RECORD_TOO_LARGE = "record_too_large"
+MALFORMED_JSON = "malformed_json"
+NOT_AN_OBJECT = "not_an_object"
+NO_RECORDS = "no_records"
+MISSING_TEXT = "missing_text"
+TEXT_TOO_LONG = "text_too_long"
+TITLE_TOO_LONG = "title_too_long"
+
+#: Every reason, with the one-line meaning SCHEMA.md documents.
+REASONS = {
+    EMPTY_FILE: "the file has no bytes, or only white space",
+    BINARY_FILE: "the file holds NUL or control bytes: not text",
+    UNDECODABLE: "neither UTF-8 nor windows-1256 that reads as Arabic",
+    UNSUPPORTED_FORMAT: "the file name ends in no format the job reads",
+    READ_ERROR: "the file could not be read or decompressed",
+    FILE_TOO_LARGE: "a .txt or .json file larger than --max_file_bytes",
+    RECORD_TOO_LARGE: "a JSONL line longer than --max_record_bytes",
+    MALFORMED_JSON: "the JSON (or one JSONL line) does not parse",
+    NOT_AN_OBJECT: "a JSON value that is not an object with article fields",
+    NO_RECORDS: "a JSON or JSONL file with no records in it",
+    MISSING_TEXT: "the record has no body text (after cleaning)",
+    TEXT_TOO_LONG: "the body is longer than --max_article_chars",
+    TITLE_TOO_LONG: "the title is longer than --max_title_chars",
+}
+
+_DETAIL_CHARS = 500
+
+
+class Rejected(Exception):
+    """Raised by the plain functions; the stage's DoFn turns it into a row."""
+
+    def __init__(self, reason, detail=""):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def reject_row(input_path, reason, detail, size_bytes=None, record_index=None, date=None, source=None):
+    """A row of the rejects table (partition columns included)."""
+    return {
+        "input_path": input_path,
+        "record_index": record_index,
+        "reason": reason,
+        "detail": (detail or "")[:_DETAIL_CHARS],
+        "size_bytes": size_bytes,
+        "date": date,
+        "source": source,
+    }
+
+
+def reject_record(record, error):
+    """The rejects row for a record that a later stage turned away."""
+    return reject_row(
+        record["input_path"],
+        error.reason,
+        error.detail,
+        size_bytes=record.get("size_bytes"),
+        record_index=record.get("record_index"),
+        date=record.get("date"),
+        source=record.get("source"),
+    )

@@ -1,0 +1,102 @@
+"""The run report: ``<output>/_run_report.json`` and the table printed at the end."""
+
+import datetime as dt
+import json
+
+import apache_beam as beam
+
+from transforms import files
+
+REPORT_NAME = "_run_report.json"
+
+
+def build_report(run_info, descriptors, counts, finished_at):
+    """The report of a run from the partition descriptors and stage counts.
+
+    ``balanced`` checks that every record parsed from the files came out as
+    an article or a reject: records parsed + rejects at reading == articles
+    + all rejects.
+    """
+    rows = {}
+    reasons = {}
+    for descriptor in descriptors:
+        for table, count in descriptor["rows"].items():
+            rows[table] = rows.get(table, 0) + count
+        for reason, count in descriptor["reject_reasons"].items():
+            reasons[reason] = reasons.get(reason, 0) + count
+    elapsed = max(finished_at - run_info["started_at"], 1e-9)
+    articles = rows.get("articles", 0)
+    rejected = rows.get("rejects", 0)
+    records_parsed = counts.get("records_parsed", 0)
+    read_rejects = counts.get("read_rejects", 0)
+    return {
+        "run_id": run_info["run_id"],
+        "inputs": run_info["inputs"],
+        "output": run_info["output"],
+        "started_at": _iso(run_info["started_at"]),
+        "finished_at": _iso(finished_at),
+        "elapsed_seconds": round(elapsed, 3),
+        "files_matched": counts.get("files_matched", 0),
+        "records_parsed": records_parsed,
+        "articles_written": articles,
+        "rejects_total": rejected,
+        "rejects_by_reason": dict(sorted(reasons.items())),
+        "rows_per_table": rows,
+        "partitions_written": len(descriptors),
+        "articles_per_second": round(articles / elapsed, 2),
+        "balanced": records_parsed + read_rejects == articles + rejected,
+    }
+
+
+def _iso(seconds):
+    return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def write_report(output, report):
+    """Write the report next to the tables (write then rename, so a reader
+    never sees half a file)."""
+    fs, path = files.filesystem(files.join_url(output, REPORT_NAME))
+    partial = path + ".partial"
+    with fs.open(partial, "w") as handle:
+        json.dump(report, handle, ensure_ascii=False, indent=2)
+    fs.mv(partial, path)
+
+
+def read_report(output):
+    fs, path = files.filesystem(files.join_url(output, REPORT_NAME))
+    with fs.open(path, "r") as handle:
+        return json.load(handle)
+
+
+def format_report(report):
+    """The short table printed at the end of a run."""
+    lines = [
+        ("files matched", report["files_matched"]),
+        ("records parsed", report["records_parsed"]),
+        ("articles written", report["articles_written"]),
+        ("rejects", report["rejects_total"]),
+    ]
+    lines += [(f"  {reason}", count) for reason, count in report["rejects_by_reason"].items()]
+    lines += [(f"rows in {table}", count) for table, count in report["rows_per_table"].items()]
+    lines += [
+        ("partitions written", report["partitions_written"]),
+        ("elapsed seconds", report["elapsed_seconds"]),
+        ("articles per second", report["articles_per_second"]),
+        ("count in = out + rejects", "yes" if report["balanced"] else "NO"),
+    ]
+    width = max(len(name) for name, _ in lines)
+    body = "\n".join(f"{name:<{width}}  {value:>10}" for name, value in lines)
+    return f"akhbar run {report['run_id']} -> {report['output']}\n{body}"
+
+
+class CountEach(beam.PTransform):
+    """A dict ``name -> PCollection`` in; ``(name, element_count)`` pairs out."""
+
+    def expand(self, named):
+        counted = [
+            pcoll
+            | f"Count{name}" >> beam.combiners.Count.Globally()
+            | f"Name{name}" >> beam.Map(lambda n, name=name: (name, n))
+            for name, pcoll in named.items()
+        ]
+        return counted | "Counts" >> beam.Flatten()

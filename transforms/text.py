@@ -1,0 +1,88 @@
+"""Text functions shared by the stages: readable cleaning and matching keys.
+
+Two different jobs, kept apart on purpose:
+
+* ``clean_text`` keeps what a reader sees (letters, diacritics, punctuation)
+  and only removes what is invisible or inconsistent: it produces the
+  ``text`` column that entity offsets point into.
+* ``matching_key`` folds spelling variation away so that two spellings of
+  the same words compare equal: later stages (boilerplate, syndication,
+  gazetteer) match on it; it is never shown to users.
+"""
+
+import re
+import unicodedata
+
+from camel_tools.utils.dediac import dediac_ar
+
+# Zero-width characters and bidi controls: invisible, but they break
+# matching and tokenisation (and shift camel-tools NER labels, issue 105).
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+# Every horizontal space, NBSP and friends included, but not newlines.
+_SPACES = re.compile(r"[^\S\n]+")
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+
+_TATWEEL = "\u0640"
+_FOLD = str.maketrans(
+    {
+        "\u0623": "\u0627",  # أ -> ا
+        "\u0625": "\u0627",  # إ -> ا
+        "\u0622": "\u0627",  # آ -> ا
+        "\u0671": "\u0627",  # ٱ -> ا
+        "\u0649": "\u064a",  # ى -> ي
+        "\u06cc": "\u064a",  # Persian yeh -> ي
+        "\u0626": "\u064a",  # ئ -> ي
+        "\u0624": "\u0648",  # ؤ -> و
+        "\u0629": "\u0647",  # ة -> ه
+        "\u06a9": "\u0643",  # Persian kaf -> ك
+        _TATWEEL: None,
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
+    }
+)
+_NON_WORD = re.compile(r"[^\w]+")
+_UNDERSCORE = re.compile("_+")
+
+ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
+
+
+def clean_text(text):
+    """Readable text: NFC, no invisible controls, one space between words,
+    one paragraph per line, no blank lines."""
+    text = unicodedata.normalize("NFC", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    return "\n".join(p for p in (line.strip() for line in text.split("\n")) if p)
+
+
+def paragraphs(text):
+    """Paragraphs of a cleaned text."""
+    return text.split("\n") if text else []
+
+
+def fold_arabic(text):
+    """Diacritics and tatweel removed; alef, yeh, teh marbuta, hamza seats
+    and digits folded. Keeps punctuation and spacing, so positions of words
+    stay recognisable."""
+    return dediac_ar(unicodedata.normalize("NFC", text)).translate(_FOLD)
+
+
+def matching_key(text):
+    """The comparison form of a text: ``fold_arabic``, Latin lowercased,
+    punctuation dropped, words separated by single spaces."""
+    folded = fold_arabic(_INVISIBLE.sub("", text)).lower()
+    words = _UNDERSCORE.sub(" ", _NON_WORD.sub(" ", folded))
+    return " ".join(words.split())
+
+
+def arabic_share(text):
+    """Share of letters that are Arabic (0.0 when there are no letters)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if ARABIC_LETTER.match(c)) / len(letters)

@@ -1,0 +1,188 @@
+"""Last stage: write every table as ``date=YYYY-MM-DD/source=<slug>/`` Parquet
+partitions, to staging first, and publish them only after all are written.
+
+A run owns the (date, source) partitions it writes: publishing replaces those
+partitions in every table (articles, entities, rejects) and leaves all other
+partitions alone. A run that fails before the publish step leaves the
+previous output untouched; its staging folder is removed by the next run
+that publishes.
+"""
+
+import datetime as dt
+import posixpath
+import time
+import uuid
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import schemas
+from transforms import files
+from transforms.report import build_report, write_report
+
+STAGING_FOLDER = "_staging"
+DEFAULT_ROWS_PER_FILE = 200_000
+
+
+def new_run_id():
+    """Time-ordered and unique, so staging folders of concurrent runs never meet."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+
+
+def partition_key(row):
+    """``(date_text_or_None, source_slug_or_None)`` of a row."""
+    date = row.get("date")
+    if isinstance(date, dt.date):
+        date = date.isoformat()
+    return date, row.get("source")
+
+
+def partition_path(table, key):
+    """``table/date=.../source=...`` with NULL spelled the Hive way."""
+    date, source = key
+    return posixpath.join(
+        table,
+        f"date={date or schemas.NULL_PARTITION}",
+        f"source={source or schemas.NULL_PARTITION}",
+    )
+
+
+def _sort_value(value):
+    return (value is not None, value if value is not None else 0)
+
+
+def sorted_rows(table, rows):
+    """Rows in a fixed order, so reruns write identical files."""
+    keys = schemas.SORT_KEYS[table]
+    return sorted(rows, key=lambda row: tuple(_sort_value(row.get(k)) for k in keys))
+
+
+def write_parquet(url, rows, schema):
+    """One zstd-compressed Parquet file with column statistics."""
+    fs, path = files.filesystem(url)
+    fs.makedirs(posixpath.dirname(path), exist_ok=True)
+    table = pa.Table.from_pylist(rows, schema=schema)
+    with fs.open(path, "wb") as handle:
+        pq.write_table(table, handle, compression="zstd", write_statistics=True)
+
+
+def write_partition(staging, key, rows_by_table, rows_per_file=DEFAULT_ROWS_PER_FILE):
+    """Write one partition of every table under ``staging``.
+
+    Every table gets at least one file, empty if need be, so each table can
+    be read (with its schema) even when it has no rows yet.
+    Returns the partition's descriptor for the publish step.
+    """
+    counts = {}
+    reasons = {}
+    for table, schema in schemas.TABLES.items():
+        rows = sorted_rows(table, rows_by_table.get(table, []))
+        counts[table] = len(rows)
+        folder = files.join_url(staging, partition_path(table, key))
+        chunks = [rows[i:i + rows_per_file] for i in range(0, len(rows), rows_per_file)] or [[]]
+        for number, chunk in enumerate(chunks):
+            write_parquet(files.join_url(folder, f"part-{number:05d}.parquet"), chunk, schema)
+    for row in rows_by_table.get("rejects", []):
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    return {"date": key[0], "source": key[1], "rows": counts, "reject_reasons": reasons}
+
+
+class WritePartitionFn(beam.DoFn):
+    """One grouped partition in, its staged files written, a descriptor out."""
+
+    def __init__(self, staging, rows_per_file):
+        self.staging = staging
+        self.rows_per_file = rows_per_file
+
+    def process(self, keyed_rows):
+        key, tagged_rows = keyed_rows
+        rows_by_table = {}
+        for table, row in tagged_rows:
+            rows_by_table.setdefault(table, []).append(row)
+        yield write_partition(self.staging, key, rows_by_table, self.rows_per_file)
+
+
+def publish_partitions(output, staging, descriptors):
+    """Swap each staged partition into place, table by table.
+
+    The old partition folder is moved aside before the new one moves in, so
+    no reader ever sees old and new rows together.
+    """
+    fs, _ = files.filesystem(output)
+    trash = files.join_url(staging, "_replaced")
+    for descriptor in descriptors:
+        key = (descriptor["date"], descriptor["source"])
+        for table in schemas.TABLES:
+            relative = partition_path(table, key)
+            staged = files.filesystem(files.join_url(staging, relative))[1]
+            final = files.filesystem(files.join_url(output, relative))[1]
+            old = files.filesystem(files.join_url(trash, relative))[1]
+            if fs.exists(final):
+                fs.makedirs(posixpath.dirname(old), exist_ok=True)
+                fs.mv(final, old, recursive=True)
+            fs.makedirs(posixpath.dirname(final), exist_ok=True)
+            fs.mv(staged, final, recursive=True)
+
+
+def remove_staging(output):
+    """Delete the staging folder: this run's, and any a failed run left.
+    (Two runs must not write to one output at the same time.)"""
+    fs, path = files.filesystem(files.join_url(output, STAGING_FOLDER))
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+
+
+class PublishFn(beam.DoFn):
+    """Runs once, after every partition is staged (the side inputs are the
+    barrier): publishes them, writes the run report, removes staging."""
+
+    def __init__(self, output, staging, run_info):
+        self.output = output
+        self.staging = staging
+        self.run_info = run_info
+
+    def process(self, _, descriptors, counts):
+        publish_partitions(self.output, self.staging, descriptors)
+        report = build_report(self.run_info, descriptors, counts, finished_at=time.time())
+        write_report(self.output, report)
+        remove_staging(self.output)
+        yield report
+
+
+class WriteTables(beam.PTransform):
+    """Rows of every table in (a dict ``table -> PCollection``), published
+    partitions and a run report out.
+
+    ``counts`` is a PCollection of ``(name, number)`` pairs for the report.
+    """
+
+    def __init__(self, output, run_info, rows_per_file=DEFAULT_ROWS_PER_FILE):
+        super().__init__()
+        self.output = output.rstrip("/")
+        self.run_info = run_info
+        self.rows_per_file = rows_per_file
+        self.staging = files.join_url(self.output, STAGING_FOLDER, run_info["run_id"])
+
+    def expand(self, tables_and_counts):
+        tables, counts = tables_and_counts
+        keyed = [
+            rows | f"Key{table.title()}" >> beam.Map(lambda row, t=table: (partition_key(row), (t, row)))
+            for table, rows in tables.items()
+        ]
+        descriptors = (
+            keyed
+            | "AllTables" >> beam.Flatten()
+            | "GroupByPartition" >> beam.GroupByKey()
+            | "WriteStaged" >> beam.ParDo(WritePartitionFn(self.staging, self.rows_per_file))
+        )
+        pipeline = descriptors.pipeline
+        return (
+            pipeline
+            | "Once" >> beam.Create([None])
+            | "Publish" >> beam.ParDo(
+                PublishFn(self.output, self.staging, self.run_info),
+                descriptors=beam.pvalue.AsList(descriptors),
+                counts=beam.pvalue.AsDict(counts),
+            )
+        )
