@@ -21,6 +21,7 @@ NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 ARTICLES = pa.schema(
     [
         pa.field("article_id", pa.string(), nullable=False),
+        pa.field("record_id", pa.string()),
         pa.field("url", pa.string()),
         pa.field("title", pa.string()),
         pa.field("text", pa.string(), nullable=False),

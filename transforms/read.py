@@ -10,6 +10,7 @@ Every file yields records or rejects, never nothing.
 import codecs
 import hashlib
 import html
+import io
 import json
 import posixpath
 import re
@@ -243,6 +244,7 @@ class ReadFileFn(beam.DoFn):
     def _lines(self, handle):
         """Lines of at most ``max_record_bytes``; a longer line is returned
         as ``None`` after skipping it, so memory stays bounded."""
+        handle = io.BufferedReader(handle)  # zstd readers have no readline
         while True:
             line = handle.readline(self.max_record_bytes + 1)
             if not line:

@@ -1,0 +1,43 @@
+from transforms.text import arabic_share, clean_text, fold_arabic, matching_key, paragraphs
+
+
+def test_clean_text_strips_invisible_controls_and_unifies_spaces():
+    raw = "\ufeff  مرحبا\u200f  بكم\u00a0\u00a0هنا\u202b \r\n\r\n\n سطر\u200b ثان\t "
+    assert clean_text(raw) == "مرحبا بكم هنا\nسطر ثان"
+
+
+def test_clean_text_keeps_diacritics_punctuation_and_paragraphs():
+    raw = "قالَ: «نعم»، 2024.\n\nفقرة ثانية!"
+    cleaned = clean_text(raw)
+    assert cleaned == "قالَ: «نعم»، 2024.\nفقرة ثانية!"
+    assert paragraphs(cleaned) == ["قالَ: «نعم»، 2024.", "فقرة ثانية!"]
+
+
+def test_clean_text_composes_to_nfc():
+    decomposed = "e\u0301"
+    assert clean_text(decomposed) == "\u00e9"
+
+
+def test_matching_key_folds_spelling_variants_together():
+    variants = ["إلى المدرسة", "الى المدرسه", "إِلَى المَدْرَسَةِ", "الـــى المدرسة", "إلى  المدرسة،"]
+    assert len({matching_key(v) for v in variants}) == 1
+
+
+def test_matching_key_folds_digits_and_yeh_and_case():
+    assert matching_key("مصطفى ٢٠٢٤ CNN") == matching_key("مصطفي 2024 cnn")
+    assert matching_key("مصطفى ٢٠٢٤ CNN") == "مصطفي 2024 cnn"
+
+
+def test_matching_key_keeps_different_words_apart():
+    assert matching_key("بوتين") != matching_key("بكين")
+
+
+def test_fold_arabic_keeps_punctuation():
+    assert fold_arabic("أحمدُ، ١") == "احمد، 1"
+
+
+def test_arabic_share():
+    assert arabic_share("مرحبا") == 1.0
+    assert arabic_share("hello") == 0.0
+    assert arabic_share("123 !") == 0.0
+    assert 0.4 < arabic_share("abc مرح") < 0.6

@@ -1,0 +1,141 @@
+import datetime as dt
+import json
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+import schemas
+from tests.conftest import read_table
+from transforms.write import (
+    STAGING_FOLDER,
+    WriteTables,
+    partition_key,
+    partition_path,
+    publish_partitions,
+    sorted_rows,
+    write_partition,
+)
+
+
+def article(article_id, date="2024-06-19", source="aawsat", text="نص"):
+    return {
+        "article_id": article_id, "url": None, "title": "عنوان", "text": text, "source_name": source,
+        "source_from": "record", "date_from": "record", "url_from": "unknown", "published_at": None,
+        "record_id": None, "input_path": f"/in/{article_id}.txt", "record_index": 0, "input_format": "txt",
+        "encoding": "utf-8", "char_count": len(text), "paragraph_count": 1, "date": date, "source": source,
+    }
+
+
+def reject(path, reason="empty_file", date=None, source=None):
+    return {"input_path": path, "record_index": None, "reason": reason, "detail": "", "size_bytes": 0,
+            "date": date, "source": source}
+
+
+def files_under(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_partition_path_spells_null_the_hive_way():
+    assert partition_path("articles", ("2024-06-19", "aawsat")) == "articles/date=2024-06-19/source=aawsat"
+    assert partition_path("rejects", (None, None)) == (
+        f"rejects/date={schemas.NULL_PARTITION}/source={schemas.NULL_PARTITION}")
+
+
+def test_sorted_rows_is_independent_of_arrival_order():
+    rows = [reject("/b", "x"), reject("/a", "y"), {**reject("/a", "x"), "record_index": 2}, reject("/a", "x")]
+    assert sorted_rows("rejects", rows) == sorted_rows("rejects", list(reversed(rows)))
+    assert [r["input_path"] for r in sorted_rows("rejects", rows)] == ["/a", "/a", "/a", "/b"]
+
+
+def stage_and_publish(output, partitions, run, rows_per_file=1000):
+    staging = f"{output}/{STAGING_FOLDER}/{run}"
+    descriptors = [write_partition(staging, key, rows, rows_per_file) for key, rows in partitions.items()]
+    publish_partitions(str(output), staging, descriptors)
+    return descriptors
+
+
+def test_publish_replaces_only_the_partitions_a_run_writes(tmp_path):
+    june, july = ("2024-06-19", "aawsat"), ("2024-07-04", "khabaryn")
+    stage_and_publish(tmp_path, {
+        june: {"articles": [article("a1"), article("a2"), article("a3")]},
+        july: {"articles": [article("b1", *july)]},
+    }, "run1", rows_per_file=2)
+    assert "articles/date=2024-06-19/source=aawsat/part-00001.parquet" in files_under(tmp_path)
+
+    stage_and_publish(tmp_path, {june: {"articles": [article("a1", text="نص جديد")]}}, "run2")
+    assert read_table(tmp_path, "articles", "article_id, text, date::varchar, source") == [
+        ("a1", "نص جديد", "2024-06-19", "aawsat"),
+        ("b1", "نص", "2024-07-04", "khabaryn"),
+    ]
+    assert "articles/date=2024-06-19/source=aawsat/part-00001.parquet" not in files_under(tmp_path)
+
+
+def test_every_table_gets_a_readable_file_per_partition(tmp_path):
+    stage_and_publish(tmp_path, {(None, None): {"rejects": [reject("/x")]}}, "run1")
+    assert read_table(tmp_path, "articles", "count(*)") == [(0,)]
+    assert read_table(tmp_path, "entities", "count(*)") == [(0,)]
+    assert read_table(tmp_path, "rejects", "input_path, date, source") == [("/x", None, None)]
+
+
+def test_parquet_files_are_zstd_with_statistics(tmp_path):
+    import pyarrow.parquet as pq
+
+    stage_and_publish(tmp_path, {("2024-06-19", "aawsat"): {"articles": [article("a1"), article("a2")]}}, "r")
+    meta = pq.ParquetFile(tmp_path / "articles/date=2024-06-19/source=aawsat/part-00000.parquet").metadata
+    column = meta.row_group(0).column(0)
+    assert column.compression == "ZSTD"
+    assert column.statistics.has_min_max and column.statistics.min == "a1"
+    assert pq.read_schema(tmp_path / "articles/date=2024-06-19/source=aawsat/part-00000.parquet").equals(
+        schemas.ARTICLES)
+
+
+def _fail(row):
+    raise RuntimeError("stage failed")
+
+
+def test_failed_run_leaves_previous_output_untouched(tmp_path):
+    stage_and_publish(tmp_path, {("2024-06-19", "aawsat"): {"articles": [article("a1")]}}, "run1")
+    before = {p: (tmp_path / p).read_bytes() for p in files_under(tmp_path)}
+    run_info = {"run_id": "run2", "started_at": 0.0, "inputs": [], "output": str(tmp_path)}
+    with pytest.raises(Exception, match="stage failed"):
+        with TestPipeline() as p:
+            good = p | "Good" >> beam.Create([article("a1", text="جديد")])
+            bad = p | "Bad" >> beam.Create([article("a2")]) | beam.Map(_fail)
+            articles = (good, bad) | beam.Flatten()
+            empty = p | "NoRows" >> beam.Create([])
+            counts = p | "Counts" >> beam.Create([("files_matched", 2)])
+            ({"articles": articles, "entities": empty, "rejects": empty}, counts) | WriteTables(
+                str(tmp_path), run_info)
+    after = {p: (tmp_path / p).read_bytes() for p in files_under(tmp_path) if not p.startswith(STAGING_FOLDER)}
+    assert after == before
+
+
+def test_write_tables_publishes_after_the_barrier_and_reports(tmp_path):
+    run_info = {"run_id": "run1", "started_at": 0.0, "inputs": ["/in"], "output": str(tmp_path)}
+    rows = [article("a1"), article("a2", "2024-07-04", "khabaryn"), article("a3", None, None)]
+    with TestPipeline() as p:
+        articles = p | "Articles" >> beam.Create(rows)
+        rejected = p | "Rejects" >> beam.Create([reject("/bad", "binary_file"), reject("/e", "empty_file", "2024-06-19", "aawsat")])
+        entities = p | "Entities" >> beam.Create([])
+        counts = p | "Counts" >> beam.Create([("files_matched", 5), ("records_parsed", 3), ("read_rejects", 2)])
+        report = ({"articles": articles, "entities": entities, "rejects": rejected}, counts) | WriteTables(
+            str(tmp_path), run_info)
+        assert_that(
+            report | beam.Map(lambda r: (r["articles_written"], r["rejects_total"], r["rejects_by_reason"],
+                                         r["partitions_written"], r["balanced"], r["files_matched"])),
+            equal_to([(3, 2, {"binary_file": 1, "empty_file": 1}, 3, True, 5)]),
+        )
+    assert read_table(tmp_path, "articles", "article_id, date::varchar, source") == [
+        ("a1", "2024-06-19", "aawsat"), ("a2", "2024-07-04", "khabaryn"), ("a3", None, None)]
+    assert read_table(tmp_path, "rejects", "reason, date::varchar, source") == [
+        ("binary_file", None, None), ("empty_file", "2024-06-19", "aawsat")]
+    assert not (tmp_path / STAGING_FOLDER).exists()
+    report = json.loads((tmp_path / "_run_report.json").read_text())
+    assert report["rows_per_table"] == {"articles": 3, "entities": 0, "rejects": 2}
+
+
+def test_partition_key_accepts_date_objects_and_nulls():
+    assert partition_key({"date": dt.date(2024, 6, 19), "source": "x"}) == ("2024-06-19", "x")
+    assert partition_key({"date": None, "source": None}) == (None, None)
