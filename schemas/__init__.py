@@ -73,7 +73,3 @@ SORT_KEYS = {
     "rejects": ("input_path", "record_index", "reason"),
 }
 
-
-def with_partitions(schema):
-    """The schema a reader sees: file columns plus the partition columns."""
-    return pa.schema(list(schema) + list(PARTITION_FIELDS))

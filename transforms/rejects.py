@@ -15,22 +15,12 @@ MISSING_TEXT = "missing_text"
 TEXT_TOO_LONG = "text_too_long"
 TITLE_TOO_LONG = "title_too_long"
 
-#: Every reason, with the one-line meaning SCHEMA.md documents.
-REASONS = {
-    EMPTY_FILE: "the file has no bytes, or only white space",
-    BINARY_FILE: "the file holds NUL or control bytes: not text",
-    UNDECODABLE: "neither UTF-8 nor windows-1256 that reads as Arabic",
-    UNSUPPORTED_FORMAT: "the file name ends in no format the job reads",
-    READ_ERROR: "the file could not be read or decompressed",
-    FILE_TOO_LARGE: "a .txt or .json file larger than --max_file_bytes",
-    RECORD_TOO_LARGE: "a JSONL line longer than --max_record_bytes",
-    MALFORMED_JSON: "the JSON (or one JSONL line) does not parse",
-    NOT_AN_OBJECT: "a JSON value that is not an object with article fields",
-    NO_RECORDS: "a JSON or JSONL file with no records in it",
-    MISSING_TEXT: "the record has no body text (after cleaning)",
-    TEXT_TOO_LONG: "the body is longer than --max_article_chars",
-    TITLE_TOO_LONG: "the title is longer than --max_title_chars",
-}
+#: Every reason; SCHEMA.md says what each means.
+REASONS = (
+    EMPTY_FILE, BINARY_FILE, UNDECODABLE, UNSUPPORTED_FORMAT, READ_ERROR, FILE_TOO_LARGE,
+    RECORD_TOO_LARGE, MALFORMED_JSON, NOT_AN_OBJECT, NO_RECORDS, MISSING_TEXT, TEXT_TOO_LONG,
+    TITLE_TOO_LONG,
+)
 
 _DETAIL_CHARS = 500
 

@@ -24,6 +24,8 @@ _ROMAN = str.maketrans(
         "ء": "", "پ": "p", "چ": "ch", "ژ": "zh", "گ": "g", "ڤ": "v",
     }
 )
+# Teh marbuta and alef maksura read as a vowel ("الجزيرة" -> "aljzyra").
+_FINAL_VOWELS = str.maketrans({"ة": "a", "ى": "a"})
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WWW = re.compile(r"^(www\d*|m|amp|mobile)\.")
 
@@ -40,7 +42,7 @@ def slugify_source(name):
     name = str(name).strip()
     if not name:
         return None
-    romanised = fold_arabic(name).translate(_ROMAN)
+    romanised = fold_arabic(name.translate(_FINAL_VOWELS)).translate(_ROMAN)
     ascii_text = (
         unicodedata.normalize("NFKD", romanised).encode("ascii", "ignore").decode().lower()
     )

@@ -1,0 +1,249 @@
+"""The whole job through its command-line interface, read back with DuckDB."""
+
+import json
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+from pipelines.akhbar import run
+from tests.conftest import ARABIC_BODY, jsonl, query, read_table, table_glob, write
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+# What the seeds' manifest says (seeds/manifest.jsonl, from seeds/README.md).
+SEED_PARTITIONS = [
+    ("000_cca0c5f261136c2d.txt", "2025-09-03", None),
+    ("001_06eb678c74ab6c05.txt", "2024-06-19", "asharq-al-awsat"),
+    ("002_e6732b22faddb284.txt", "2025-09-02", "al-rai-al-thaleth"),
+    ("003_fecba1eea8640c46.txt", "2025-09-03", "khabaryn"),
+    ("004_e3af24a4f8e057b6.txt", "2024-07-04", "khabaryn"),
+]
+
+
+@pytest.fixture(scope="module")
+def seeds_output(tmp_path_factory):
+    output = tmp_path_factory.mktemp("seeds") / "out"
+    report = run(["--input", str(REPO / "seeds"), "--output", str(output)])
+    return output, report
+
+
+def test_seeds_land_in_the_manifest_partitions(seeds_output):
+    output, report = seeds_output
+    rows = read_table(
+        output, "articles",
+        "regexp_extract(input_path, '[^/]+$'), date::varchar, source, source_from, date_from",
+    )
+    assert rows == [
+        (name, date, source, "unknown" if source is None else "manifest", "manifest")
+        for name, date, source in SEED_PARTITIONS
+    ]
+    assert report["articles_written"] == 5 and report["rejects_total"] == 0 and report["balanced"]
+
+
+def test_seed_text_is_the_cleaned_body_under_its_title(seeds_output):
+    output, _ = seeds_output
+    for name, *_ in SEED_PARTITIONS:
+        raw = (REPO / "seeds" / name).read_text(encoding="utf-8")
+        first_line, *rest = [line.strip() for line in raw.splitlines() if line.strip()]
+        ((title, text),) = read_table(output, "articles", "title, text", f"input_path like '%{name}'")
+        assert title == re.sub(r"\s+", " ", first_line)
+        assert text.split("\n") == [re.sub(r"\s+", " ", line) for line in rest]
+
+
+def test_seed_tables_have_their_documented_columns(seeds_output):
+    output, _ = seeds_output
+    for table, required in {
+        "articles": {"article_id", "source", "date", "url", "title", "text", "input_path"},
+        "entities": {"article_id", "mention", "label", "start_char", "end_char", "canonical"},
+        "rejects": {"input_path", "reason", "detail", "size_bytes"},
+    }.items():
+        columns = {
+            name for (name,) in query(
+                f"select column_name from (describe select * from read_parquet('{table_glob(output, table)}', "
+                "hive_partitioning=true))"
+            )
+        }
+        assert required <= columns, table
+    assert read_table(output, "entities", "count(*)") == [(0,)]
+
+
+def test_report_file_and_printed_table(seeds_output, capsys):
+    output, report = seeds_output
+    on_disk = json.loads((output / "_run_report.json").read_text())
+    assert on_disk == report
+    assert on_disk["files_matched"] == 5
+    assert on_disk["rows_per_table"] == {"articles": 5, "entities": 0, "rejects": 0}
+    assert on_disk["articles_per_second"] > 0
+
+
+def snapshot(output):
+    tables = {t: read_table(output, t) for t in ("articles", "entities", "rejects")}
+    files = sorted(str(p.relative_to(output)) for p in output.rglob("*.parquet"))
+    return tables, files
+
+
+def test_rerun_gives_identical_rows_and_no_stale_files(tmp_path):
+    output = tmp_path / "out"
+    run(["--input", str(REPO / "seeds"), "--output", str(output)])
+    first = snapshot(output)
+    stale = output / "articles" / "date=2024-06-19" / "source=asharq-al-awsat" / "part-00009.parquet"
+    stale.write_bytes(b"left over by some older run")
+    run(["--input", str(REPO / "seeds"), "--output", str(output)])
+    assert snapshot(output) == first
+    assert not stale.exists()
+    assert not (output / "_staging").exists()
+
+
+def make_bad_inputs(folder):
+    """Every kind of bad input the job must survive, plus good ones.
+    Returns the number of records a reader would count in it."""
+    good = f"عنوان الخبر\n{ARABIC_BODY}"
+    write(folder / "good.txt", good)
+    write(folder / "empty.txt", b"")
+    write(folder / "binary.txt", bytes(range(256)) * 40)
+    write(folder / "latin1.txt", "Le président a déclaré à la télévision nationale".encode("latin-1"))
+    write(folder / "cp1256.txt", good.encode("windows-1256"))
+    write(folder / "lines.jsonl", jsonl({"title": "أ", "text": ARABIC_BODY}) + "{not json\n"
+          + jsonl({"title": "بلا نص"}))
+    write(folder / "escape.json", json.dumps({"source": "../../../outside", "text": ARABIC_BODY,
+                                              "date": "2024-06-19"}, ensure_ascii=False))
+    write(folder / "dots.json", json.dumps({"source": "..", "text": ARABIC_BODY}, ensure_ascii=False))
+    write(folder / "one_line.txt", "ا" * (10 * 1024 * 1024))
+    write(folder / "one_line.jsonl", jsonl({"text": "ب" * (10 * 1024 * 1024)}))
+    write(folder / "notes.pdf", b"%PDF-1.7")
+    # good, empty, binary, latin1, cp1256, 3 lines, escape, dots, one_line x2, pdf
+    return 13
+
+
+def test_bad_inputs_are_rejected_with_reasons_and_nothing_escapes(tmp_path):
+    inputs, output = tmp_path / "in", tmp_path / "out"
+    records_in = make_bad_inputs(inputs)
+    report = run(["--input", str(inputs), "--output", str(output)])
+
+    articles = read_table(output, "articles", "regexp_extract(input_path, '[^/]+$'), record_index, source, encoding")
+    rejected = read_table(output, "rejects", "regexp_extract(input_path, '[^/]+$'), record_index, reason")
+    assert len(articles) + len(rejected) == records_in
+    assert report["balanced"] and report["files_matched"] == 11
+    assert articles == [
+        ("cp1256.txt", 0, None, "windows-1256"),
+        ("dots.json", 0, None, "utf-8"),
+        ("escape.json", 0, "outside", "utf-8"),
+        ("good.txt", 0, None, "utf-8"),
+        ("lines.jsonl", 0, None, "utf-8"),
+    ]
+    assert rejected == [
+        ("binary.txt", None, "binary_file"),
+        ("empty.txt", None, "empty_file"),
+        ("latin1.txt", None, "undecodable"),
+        ("lines.jsonl", 1, "malformed_json"),
+        ("lines.jsonl", 2, "missing_text"),
+        ("notes.pdf", None, "unsupported_format"),
+        ("one_line.jsonl", 0, "text_too_long"),
+        ("one_line.txt", 0, "missing_text"),
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+    assert sorted(p.name for p in output.iterdir()) == ["_run_report.json", "articles", "entities", "rejects"]
+    for path in output.rglob("*"):
+        assert path.resolve().is_relative_to(output.resolve())
+
+
+def test_every_metadata_path(tmp_path):
+    inputs, output = tmp_path / "in", tmp_path / "out"
+    body = ARABIC_BODY
+    write(inputs / "record.json", json.dumps({"id": "x1", "url": "https://www.aljazeera.net/news/1",
+                                              "site_name": "الجزيرة", "datePublished": "2024-05-01T09:00:00+03:00",
+                                              "headline": "عنوان", "content": body}, ensure_ascii=False))
+    write(inputs / "listed.txt", f"عنوان\n{body}")
+    write(inputs / "listed_by_url.jsonl", jsonl({"url": "https://example.com/a/1", "text": body}))
+    write(inputs / "source=alrai" / "date=2024-05-03" / "hive.txt", f"عنوان\n{body}")
+    write(inputs / "aawsat" / "2024" / "05" / "04" / "folders.txt.gz", f"عنوان\n{body}")
+    write(inputs / "misc" / "story_2024-05-05.txt.bz2", f"عنوان\n{body}")
+    write(inputs / "host_and_text.jsonl.zst", jsonl({"link": "https://m.alraimedia.com/x",
+                                                     "body": f"الكويت - ٦ أيار ٢٠٢٤: {body}"}))
+    write(inputs / "nothing.txt", f"عنوان\nاليوم 3 سبتمبر {body}")
+    write(inputs / "manifest.csv", "path,source,date,url\nlisted.txt,Asharq Al-Awsat,2024-05-02,\n"
+                                   ",Khabaryn,2024-05-07,https://example.com/a/1\n")
+    run(["--input", str(inputs), "--output", str(output)])
+    rows = read_table(output, "articles",
+                      "regexp_extract(input_path, '[^/]+$'), source, source_from, date::varchar, date_from, "
+                      "url_from, published_at::varchar")
+    assert rows == [
+        ("folders.txt.gz", "aawsat", "path", "2024-05-04", "path", "unknown", None),
+        ("hive.txt", "alrai", "path", "2024-05-03", "path", "unknown", None),
+        ("host_and_text.jsonl.zst", "alraimedia-com", "url", "2024-05-06", "text", "record", None),
+        ("listed.txt", "asharq-al-awsat", "manifest", "2024-05-02", "manifest", "unknown", None),
+        ("listed_by_url.jsonl", "khabaryn", "manifest", "2024-05-07", "manifest", "record", None),
+        ("nothing.txt", None, "unknown", None, "unknown", "unknown", None),
+        ("record.json", "aljzyra", "record", "2024-05-01", "record", "record", "2024-05-01 06:00:00+00"),
+        ("story_2024-05-05.txt.bz2", None, "unknown", "2024-05-05", "path", "unknown", None),
+    ]
+    assert read_table(output, "rejects", "count(*)") == [(0,)]
+
+
+def test_explicit_manifest_overrides_the_folder_one(tmp_path):
+    inputs, output = tmp_path / "in", tmp_path / "out"
+    write(inputs / "a.txt", f"عنوان\n{ARABIC_BODY}")
+    write(inputs / "manifest.jsonl", jsonl({"path": "a.txt", "source": "Folder", "date": "2024-01-01"}))
+    write(tmp_path / "mine.jsonl", jsonl({"path": str(inputs / "a.txt"), "source": "Mine", "date": "2024-02-02"}))
+    run(["--input", str(inputs / "*.txt"), "--input", str(inputs), "--output", str(output),
+         "--manifest", str(tmp_path / "mine.jsonl")])
+    assert read_table(output, "articles", "source, date::varchar") == [("mine", "2024-02-02")]
+
+
+def cookbook_queries():
+    """The SQL blocks of the README's DuckDB cookbook."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## DuckDB cookbook", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+
+
+def test_readme_cookbook_has_four_to_six_queries():
+    assert 4 <= len(cookbook_queries()) <= 6
+
+
+@pytest.mark.parametrize("sql", cookbook_queries())
+def test_readme_cookbook_queries_run_on_the_seeds(seeds_output, sql):
+    output, _ = seeds_output
+    assert "'out/" in sql
+    rows = query(sql.replace("'out/", f"'{output}/"))
+    assert rows, "the query returned nothing on the seeds"
+
+
+def test_console_command_help_lists_every_option():
+    from pipelines.akhbar import AkhbarOptions
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    AkhbarOptions._add_argparse_args(parser)
+    options = [a.option_strings[0] for a in parser._actions if a.option_strings and a.dest != "help"]
+    akhbar = pathlib.Path(sys.executable).parent / "akhbar"
+    shown = subprocess.run([str(akhbar), "--help"], capture_output=True, text=True, check=True).stdout
+    assert len(options) >= 8
+    for option in options:
+        assert option in shown
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for option in options:
+        assert f"`{option}" in readme, f"README does not document {option}"
+
+
+def test_nothing_assumes_local_paths():
+    """The same job over an in-memory fsspec file system (as it would over gs://)."""
+    import fsspec
+    import pyarrow.dataset as ds
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/news/source=alrai/date=2024-06-19/a.txt", f"عنوان\n{ARABIC_BODY}".encode())
+    fs.pipe("/news/b.jsonl", jsonl({"text": ARABIC_BODY, "source": "Aawsat", "date": "2024-06-20"}).encode())
+    fs.pipe("/news/manifest.csv", b"path,source,date\nc.txt,Khabaryn,2024-06-21\n")
+    fs.pipe("/news/c.txt", f"عنوان\n{ARABIC_BODY}".encode())
+    fs.pipe("/news/empty.txt", b"")
+    report = run(["--input", "memory://news", "--output", "memory://out"])
+    assert report["articles_written"] == 3 and report["rejects_total"] == 1 and report["balanced"]
+    articles = ds.dataset("/out/articles", filesystem=fs, format="parquet", partitioning="hive").to_table()
+    assert sorted(zip(articles["source"].to_pylist(), map(str, articles["date"].to_pylist()))) == [
+        ("aawsat", "2024-06-20"), ("alrai", "2024-06-19"), ("khabaryn", "2024-06-21")]
+    assert all(path.startswith("memory:///news/") for path in articles["input_path"].to_pylist())
+    assert fs.exists("/out/_run_report.json") and not fs.exists("/out/_staging")
