@@ -2,6 +2,7 @@ import datetime as dt
 import json
 
 import apache_beam as beam
+import fsspec
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -51,7 +52,8 @@ def test_sorted_rows_is_independent_of_arrival_order():
 
 def stage_and_publish(output, partitions, run, rows_per_file=1000):
     staging = f"{output}/{STAGING_FOLDER}/{run}"
-    descriptors = [write_partition(staging, key, rows, rows_per_file) for key, rows in partitions.items()]
+    fs = fsspec.filesystem("file")
+    descriptors = [write_partition(fs, staging, key, rows, rows_per_file) for key, rows in partitions.items()]
     publish_partitions(str(output), staging, descriptors)
     return descriptors
 
@@ -72,11 +74,33 @@ def test_publish_replaces_only_the_partitions_a_run_writes(tmp_path):
     assert "articles/date=2024-06-19/source=aawsat/part-00001.parquet" not in files_under(tmp_path)
 
 
-def test_every_table_gets_a_readable_file_per_partition(tmp_path):
-    stage_and_publish(tmp_path, {(None, None): {"rejects": [reject("/x")]}}, "run1")
-    assert read_table(tmp_path, "articles", "count(*)") == [(0,)]
+def test_a_table_without_rows_is_still_readable(tmp_path):
+    stage_and_publish(tmp_path, {
+        ("2024-07-04", "b"): {"articles": [article("a2", "2024-07-04", "b")]},
+        ("2024-06-19", "a"): {"articles": [article("a1", "2024-06-19", "a")]},
+    }, "run1")
+    assert read_table(tmp_path, "articles", "count(*)") == [(2,)]
     assert read_table(tmp_path, "entities", "count(*)") == [(0,)]
+    assert read_table(tmp_path, "rejects", "count(*)") == [(0,)]
+    assert files_under(tmp_path / "entities") == ["date=2024-06-19/source=a/part-00000.parquet"]
+
+
+def test_a_partition_holds_only_tables_with_rows(tmp_path):
+    stage_and_publish(tmp_path, {
+        ("2024-06-19", "a"): {"articles": [article("a1", "2024-06-19", "a")]},
+        (None, None): {"rejects": [reject("/x")]},
+    }, "run1")
+    assert files_under(tmp_path / "articles") == ["date=2024-06-19/source=a/part-00000.parquet"]
     assert read_table(tmp_path, "rejects", "input_path, date, source") == [("/x", None, None)]
+
+
+def test_rerun_removes_rows_a_partition_no_longer_has(tmp_path):
+    key = ("2024-06-19", "a")
+    stage_and_publish(tmp_path, {key: {"articles": [article("a1", *key)], "rejects": [reject("/x", "e", *key)]}},
+                      "run1")
+    stage_and_publish(tmp_path, {key: {"articles": [article("a1", *key), article("a2", *key)]}}, "run2")
+    assert read_table(tmp_path, "articles", "article_id") == [("a1",), ("a2",)]
+    assert read_table(tmp_path, "rejects", "count(*)") == [(0,)]
 
 
 def test_parquet_files_are_zstd_with_statistics(tmp_path):

@@ -51,6 +51,7 @@ _NESTED_NAME_KEYS = ("name", "title", "id", "domain", "url")
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _BINARY_SAMPLE = 8192
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
 _MIN_ARABIC_SHARE = 0.5
 _HTML_TAG = re.compile(r"<\s*/?\s*(p|br|div|span|a|b|i|strong|em|h[1-6]|li|ul|figure|img)\b[^>]*>", re.I)
 _HTML_BLOCK_END = re.compile(r"<\s*(br\s*/?|/p|/div|/h[1-6]|/li|/figure)\s*>", re.I)
@@ -68,7 +69,7 @@ def decode_bytes(data):
         except UnicodeDecodeError as error:
             raise Rejected(rejects.UNDECODABLE, f"UTF-16 BOM but {error}") from None
     sample = data[:_BINARY_SAMPLE]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13))
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if b"\x00" in sample or controls > len(sample) * 0.05:
         raise Rejected(rejects.BINARY_FILE, f"{controls} control bytes in the first {len(sample)}")
     if data.startswith(_UTF8_BOM):

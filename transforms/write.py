@@ -58,34 +58,34 @@ def sorted_rows(table, rows):
     return sorted(rows, key=lambda row: tuple(_sort_value(row.get(k)) for k in keys))
 
 
-def write_parquet(url, rows, schema):
+def write_parquet(fs, path, rows, schema):
     """One zstd-compressed Parquet file with column statistics."""
-    fs, path = files.filesystem(url)
+    buffer = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), buffer, compression="zstd", write_statistics=True)
     fs.makedirs(posixpath.dirname(path), exist_ok=True)
-    table = pa.Table.from_pylist(rows, schema=schema)
-    with fs.open(path, "wb") as handle:
-        pq.write_table(table, handle, compression="zstd", write_statistics=True)
+    fs.pipe_file(path, buffer.getvalue().to_pybytes())
 
 
-def write_partition(staging, key, rows_by_table, rows_per_file=DEFAULT_ROWS_PER_FILE):
-    """Write one partition of every table under ``staging``.
-
-    Every table gets at least one file, empty if need be, so each table can
-    be read (with its schema) even when it has no rows yet.
-    Returns the partition's descriptor for the publish step.
-    """
+def write_partition(fs, staging, key, rows_by_table, rows_per_file=DEFAULT_ROWS_PER_FILE):
+    """Write one partition of each table that has rows in it under the
+    ``staging`` path of file system ``fs``; returns the partition's
+    descriptor for the publish step."""
     counts = {}
-    reasons = {}
     for table, schema in schemas.TABLES.items():
         rows = sorted_rows(table, rows_by_table.get(table, []))
         counts[table] = len(rows)
-        folder = files.join_url(staging, partition_path(table, key))
-        chunks = [rows[i:i + rows_per_file] for i in range(0, len(rows), rows_per_file)] or [[]]
-        for number, chunk in enumerate(chunks):
-            write_parquet(files.join_url(folder, f"part-{number:05d}.parquet"), chunk, schema)
+        folder = posixpath.join(staging, partition_path(table, key))
+        for number, start in enumerate(range(0, len(rows), rows_per_file)):
+            path = posixpath.join(folder, part_name(number))
+            write_parquet(fs, path, rows[start:start + rows_per_file], schema)
+    reasons = {}
     for row in rows_by_table.get("rejects", []):
         reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
     return {"date": key[0], "source": key[1], "rows": counts, "reject_reasons": reasons}
+
+
+def part_name(number):
+    return f"part-{number:05d}.parquet"
 
 
 class WritePartitionFn(beam.DoFn):
@@ -95,34 +95,53 @@ class WritePartitionFn(beam.DoFn):
         self.staging = staging
         self.rows_per_file = rows_per_file
 
+    def setup(self):
+        self.fs, self.staging_path = files.filesystem(self.staging)
+
     def process(self, keyed_rows):
         key, tagged_rows = keyed_rows
         rows_by_table = {}
         for table, row in tagged_rows:
             rows_by_table.setdefault(table, []).append(row)
-        yield write_partition(self.staging, key, rows_by_table, self.rows_per_file)
+        yield write_partition(self.fs, self.staging_path, key, rows_by_table, self.rows_per_file)
+
+
+def stage_empty_tables(fs, staging, descriptors):
+    """Give each table that got no rows in this run one empty file, in the
+    run's first partition, so every table stays readable with its schema."""
+    if not descriptors:
+        return
+    first = min(descriptors, key=lambda d: (d["date"] or "", d["source"] or ""))
+    key = (first["date"], first["source"])
+    for table, schema in schemas.TABLES.items():
+        if not any(d["rows"][table] for d in descriptors):
+            write_parquet(fs, posixpath.join(staging, partition_path(table, key), part_name(0)), [], schema)
 
 
 def publish_partitions(output, staging, descriptors):
-    """Swap each staged partition into place, table by table.
+    """Swap each staged partition into place, in every table.
 
     The old partition folder is moved aside before the new one moves in, so
-    no reader ever sees old and new rows together.
+    no reader ever sees old and new rows together; a table with no rows in
+    the partition loses its old folder and gets no new one.
     """
-    fs, _ = files.filesystem(output)
-    trash = files.join_url(staging, "_replaced")
+    fs, output_path = files.filesystem(output)
+    staging_path = files.filesystem(staging)[1]
+    stage_empty_tables(fs, staging_path, descriptors)
+    trash = posixpath.join(staging_path, "_replaced")
     for descriptor in descriptors:
         key = (descriptor["date"], descriptor["source"])
         for table in schemas.TABLES:
             relative = partition_path(table, key)
-            staged = files.filesystem(files.join_url(staging, relative))[1]
-            final = files.filesystem(files.join_url(output, relative))[1]
-            old = files.filesystem(files.join_url(trash, relative))[1]
+            staged = posixpath.join(staging_path, relative)
+            final = posixpath.join(output_path, relative)
             if fs.exists(final):
+                old = posixpath.join(trash, relative)
                 fs.makedirs(posixpath.dirname(old), exist_ok=True)
                 fs.mv(final, old, recursive=True)
-            fs.makedirs(posixpath.dirname(final), exist_ok=True)
-            fs.mv(staged, final, recursive=True)
+            if fs.exists(staged):
+                fs.makedirs(posixpath.dirname(final), exist_ok=True)
+                fs.mv(staged, final, recursive=True)
 
 
 def remove_staging(output):

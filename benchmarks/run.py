@@ -1,0 +1,58 @@
+"""``make bench``: throughput and peak memory of the whole job on a synthetic corpus.
+
+Each configuration runs ``akhbar`` in its own process, so its peak resident
+memory (its own and its workers') is measured cleanly.
+"""
+
+import argparse
+import json
+import pathlib
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+from benchmarks.corpus import write_corpus
+
+CONFIGURATIONS = {
+    "direct, in-process": [],
+    "direct, 2 worker processes": ["--direct_num_workers=2", "--direct_running_mode=multi_processing"],
+}
+
+
+def run_job(corpus, output, extra):
+    akhbar = pathlib.Path(sys.executable).parent / "akhbar"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run([str(akhbar), "--input", str(corpus), "--output", str(output), *extra],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    peak_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    report = json.loads((output / "_run_report.json").read_text())
+    return seconds, peak_mb, report
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=90, help="days the corpus spans (x 8 outlets = partitions)")
+    parser.add_argument("--workdir", default="bench-out")
+    args = parser.parse_args(argv)
+    workdir = pathlib.Path(args.workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
+    corpus = workdir / "corpus"
+    write_corpus(corpus, args.articles, args.days)
+    size_mb = sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file()) / 2**20
+    print(f"synthetic corpus: {args.articles} articles over {args.days} days x 8 outlets, {size_mb:.1f} MB "
+          f"on disk (a third .txt + manifest, a third .jsonl.gz, a third .json)")
+    print(f"{'configuration':<30} {'seconds':>8} {'articles/s':>11} {'peak RSS MB':>12}  balanced")
+    for name, extra in CONFIGURATIONS.items():
+        seconds, peak_mb, report = run_job(corpus, workdir / "out", extra)
+        assert report["articles_written"] == args.articles, report
+        print(f"{name:<30} {seconds:>8.1f} {args.articles / seconds:>11.0f} {peak_mb:>12.0f}  {report['balanced']}")
+    print("seconds include interpreter and Beam start-up; peak RSS is the largest single process")
+
+
+if __name__ == "__main__":
+    main()
