@@ -247,3 +247,10 @@ def test_nothing_assumes_local_paths():
         ("aawsat", "2024-06-20"), ("alrai", "2024-06-19"), ("khabaryn", "2024-06-21")]
     assert all(path.startswith("memory:///news/") for path in articles["input_path"].to_pylist())
     assert fs.exists("/out/_run_report.json") and not fs.exists("/out/_staging")
+
+
+def test_missing_required_options_is_a_usage_error():
+    result = subprocess.run([sys.executable, "-m", "pipelines.akhbar", "--input", "seeds"],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 2
+    assert "--input and --output are required" in result.stderr

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import apache_beam as beam
+import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -92,6 +93,12 @@ def test_manifest_jsonl_and_csv(tmp_path):
     csv_entries = dict(manifest_entries(str(tmp_path / "m.csv")))
     entry = {"source": "S4", "date": "2024-01-05", "url": "https://x.example/d"}
     assert csv_entries == {f"path:{tmp_path}/d.txt": entry, "url:https://x.example/d": entry}
+
+
+def test_broken_manifest_says_where(tmp_path):
+    write(tmp_path / "m.jsonl", jsonl({"path": "a.txt"}) + "{oops\n")
+    with pytest.raises(ValueError, match="m.jsonl line 2"):
+        list(manifest_entries(str(tmp_path / "m.jsonl")))
 
 
 def test_manifests_for_folder_and_explicit(tmp_path):

@@ -192,6 +192,19 @@ def test_read_limits_keep_memory_bounded(tmp_path):
         assert_that(records | beam.Map(lambda r: (r["record_index"], r["text"])), equal_to([(1, "نص قصير")]))
 
 
+def test_an_input_that_names_nothing_is_a_reject(tmp_path):
+    write(tmp_path / "a.txt", f"عنوان\n{ARABIC_BODY}")
+    missing = str(tmp_path / "no-such-folder")
+    with TestPipeline() as p:
+        matched, records, rejected = p | ReadArticleFiles([str(tmp_path), missing, str(tmp_path / "*.json")])
+        assert_that(
+            rejected | beam.Map(lambda r: (r["input_path"], r["reason"])),
+            equal_to([(missing, rejects.NO_MATCH), (str(tmp_path / "*.json"), rejects.NO_MATCH)]),
+            label="rejects",
+        )
+        assert_that(records | beam.Map(lambda r: r["title"]), equal_to(["عنوان"]), label="records")
+
+
 def test_read_globs_and_overlapping_inputs_read_each_file_once(tmp_path):
     write(tmp_path / "x" / "a.txt", f"عنوان\n{ARABIC_BODY}")
     write(tmp_path / "x" / "b.json", json.dumps({"text": ARABIC_BODY}))

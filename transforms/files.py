@@ -31,7 +31,8 @@ def _is_local(fs):
 
 def list_input_files(pattern):
     """Every file a user's ``--input`` names: a file, a folder (recursively)
-    or a glob. Returns ``[(url, size_bytes)]`` sorted by url."""
+    or a glob. Returns ``[(url, size_bytes)]`` sorted by url; ``[]`` when
+    nothing matches."""
     fs, path = filesystem(pattern)
     if any(ch in path for ch in _GLOB_CHARS):
         found = fs.glob(path, detail=True)
@@ -46,7 +47,7 @@ def list_input_files(pattern):
     elif fs.exists(path):
         files = {path: fs.info(path)}
     else:
-        raise FileNotFoundError(f"--input {pattern!r} matches nothing")
+        files = {}
     return sorted(
         (full_url(fs, name), int(info.get("size") or 0))
         for name, info in files.items()

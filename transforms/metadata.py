@@ -55,7 +55,8 @@ def manifest_entries(manifest_url):
     if manifest_url.lower().endswith(".csv"):
         rows = list(csv.DictReader(io.StringIO(text)))
     else:
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        rows = [_manifest_line(manifest_url, number, line) for number, line in enumerate(text.splitlines(), 1)
+                if line.strip()]
     folder = files.parent_url(manifest_url)
     for row in rows:
         row = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
@@ -65,6 +66,17 @@ def manifest_entries(manifest_url):
             yield manifest_key_for_path(folder, str(path).strip()), entry
         if entry["url"]:
             yield manifest_key_for_url(entry["url"]), entry
+
+
+def _manifest_line(manifest_url, number, line):
+    """A manifest is configuration: a broken one stops the run, saying where."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"manifest {manifest_url} line {number}: {error}") from None
+    if not isinstance(row, dict):
+        raise ValueError(f"manifest {manifest_url} line {number}: not a JSON object")
+    return row
 
 
 def manifest_key_for_path(folder, path):

@@ -180,6 +180,25 @@ def input_format(url):
     return FORMATS.get(posixpath.splitext(name)[1].lower())
 
 
+class ListFilesFn(beam.DoFn):
+    """One ``--input`` in; the files it names out, or a ``no_match`` reject."""
+
+    REJECTS = "rejects"
+
+    def __init__(self, exclude):
+        self.exclude = frozenset(exclude)
+
+    def process(self, pattern):
+        found = files.list_input_files(pattern)
+        if not found:
+            yield beam.pvalue.TaggedOutput(
+                self.REJECTS, rejects.reject_row(pattern, rejects.NO_MATCH, "the input names no file")
+            )
+        for input_file in found:
+            if input_file[0] not in self.exclude:
+                yield input_file
+
+
 class ReadFileFn(beam.DoFn):
     """One file in; raw records out, or rejects (tag ``rejects``)."""
 
@@ -321,7 +340,7 @@ class ReadFileFn(beam.DoFn):
 class ReadArticleFiles(beam.PTransform):
     """Every file the inputs name, read into raw article records.
 
-    Output: a tuple ``(records, rejects)`` of PCollections.
+    Output: a tuple ``(files_matched, records, rejects)`` of PCollections.
     """
 
     def __init__(self, inputs, exclude=(), max_file_bytes=DEFAULT_MAX_FILE_BYTES,
@@ -333,16 +352,14 @@ class ReadArticleFiles(beam.PTransform):
         self.max_record_bytes = max_record_bytes
 
     def expand(self, pipeline):
-        exclude = self.exclude
-        matched = (
+        listed = (
             pipeline
             | "Inputs" >> beam.Create(self.inputs)
-            | "ListFiles" >> beam.FlatMap(files.list_input_files)
-            | "SkipManifests" >> beam.Filter(lambda f: f[0] not in exclude)
-            | "OncePerFile" >> beam.Distinct()
-            | "Spread" >> beam.Reshuffle()
+            | "ListFiles" >> beam.ParDo(ListFilesFn(self.exclude)).with_outputs(ListFilesFn.REJECTS, main="files")
         )
+        matched = listed.files | "OncePerFile" >> beam.Distinct() | "Spread" >> beam.Reshuffle()
         outputs = matched | "Read" >> beam.ParDo(
             ReadFileFn(self.max_file_bytes, self.max_record_bytes)
         ).with_outputs(ReadFileFn.REJECTS, main="records")
-        return matched, outputs.records, outputs[ReadFileFn.REJECTS]
+        rejected = (listed[ListFilesFn.REJECTS], outputs[ReadFileFn.REJECTS]) | "ReadRejects" >> beam.Flatten()
+        return matched, outputs.records, rejected

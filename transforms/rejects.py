@@ -1,6 +1,7 @@
 """Rejected input: every reason a file or record can be turned away, and the
 row it leaves in the rejects table. Nothing is dropped without one."""
 
+NO_MATCH = "no_match"
 EMPTY_FILE = "empty_file"
 BINARY_FILE = "binary_file"
 UNDECODABLE = "undecodable"
@@ -17,7 +18,7 @@ TITLE_TOO_LONG = "title_too_long"
 
 #: Every reason; SCHEMA.md says what each means.
 REASONS = (
-    EMPTY_FILE, BINARY_FILE, UNDECODABLE, UNSUPPORTED_FORMAT, READ_ERROR, FILE_TOO_LARGE,
+    NO_MATCH, EMPTY_FILE, BINARY_FILE, UNDECODABLE, UNSUPPORTED_FORMAT, READ_ERROR, FILE_TOO_LARGE,
     RECORD_TOO_LARGE, MALFORMED_JSON, NOT_AN_OBJECT, NO_RECORDS, MISSING_TEXT, TEXT_TOO_LONG,
     TITLE_TOO_LONG,
 )
