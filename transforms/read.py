@@ -357,7 +357,7 @@ class ReadArticleFiles(beam.PTransform):
             | "Inputs" >> beam.Create(self.inputs)
             | "ListFiles" >> beam.ParDo(ListFilesFn(self.exclude)).with_outputs(ListFilesFn.REJECTS, main="files")
         )
-        matched = listed.files | "OncePerFile" >> beam.Distinct() | "Spread" >> beam.Reshuffle()
+        matched = listed.files | "OncePerFile" >> beam.Distinct()
         outputs = matched | "Read" >> beam.ParDo(
             ReadFileFn(self.max_file_bytes, self.max_record_bytes)
         ).with_outputs(ReadFileFn.REJECTS, main="records")
