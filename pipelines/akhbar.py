@@ -11,6 +11,7 @@ import time
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from transforms.boilerplate import DEFAULT_MIN_SOURCE_DOCS, RemoveBoilerplate
 from transforms.metadata import LoadManifests, ResolveMetadata, manifests_for
 from transforms.normalize import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_TITLE_CHARS, NormalizeArticles
 from transforms.read import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, ReadArticleFiles
@@ -69,30 +70,48 @@ class AkhbarOptions(PipelineOptions):
                  "Default: %(default)s.",
         )
         parser.add_argument(
+            "--boilerplate_patterns", default=None,
+            help="JSON file of extra page-chrome patterns (same keys as "
+                 "transforms/data/boilerplate.json; lists are added to the shipped ones).",
+        )
+        parser.add_argument(
+            "--boilerplate_min_source_docs", type=int, default=DEFAULT_MIN_SOURCE_DOCS,
+            help="A paragraph found in at least this many different articles of one source "
+                 "is that source's boilerplate. Default: %(default)s.",
+        )
+        parser.add_argument(
             "--rows_per_file", type=int, default=DEFAULT_ROWS_PER_FILE,
             help="Rows per Parquet file inside a partition. Default: %(default)s.",
         )
 
 
 def build(pipeline, options, run_info):
-    """Wire the stages: read, resolve metadata, normalize, write."""
+    """Wire the stages: read, resolve metadata, normalize, remove boilerplate, write."""
     manifests, not_articles = manifests_for(options.input, options.manifest)
     files_matched, records, read_rejects = pipeline | "ReadArticleFiles" >> ReadArticleFiles(
         options.input, not_articles, options.max_file_bytes, options.max_record_bytes
     )
     manifest = pipeline | "LoadManifests" >> LoadManifests(manifests)
     resolved = records | "ResolveMetadata" >> ResolveMetadata(manifest)
-    articles, normalize_rejects = resolved | "NormalizeArticles" >> NormalizeArticles(
+    normalized, normalize_rejects = resolved | "NormalizeArticles" >> NormalizeArticles(
         options.max_article_chars, options.max_title_chars
     )
+    articles, removed_paragraphs, boilerplate_rejects = normalized | "RemoveBoilerplate" >> RemoveBoilerplate(
+        options.boilerplate_patterns, options.boilerplate_min_source_docs
+    )
     entities = pipeline | "NoAnnotatorYet" >> beam.Create([])
-    rejects = (read_rejects, normalize_rejects) | "AllRejects" >> beam.Flatten()
+    rejects = (read_rejects, normalize_rejects, boilerplate_rejects) | "AllRejects" >> beam.Flatten()
     counts = {
         "files_matched": files_matched,
         "records_parsed": records,
         "read_rejects": read_rejects,
     } | "CountStages" >> CountEach()
-    tables = {"articles": articles, "entities": entities, "rejects": rejects}
+    tables = {
+        "articles": articles,
+        "entities": entities,
+        "removed_paragraphs": removed_paragraphs,
+        "rejects": rejects,
+    }
     return (tables, counts) | "WriteTables" >> WriteTables(
         options.output, run_info, options.rows_per_file
     )

@@ -36,6 +36,7 @@ ARTICLES = pa.schema(
         pa.field("encoding", pa.string(), nullable=False),
         pa.field("char_count", pa.int64(), nullable=False),
         pa.field("paragraph_count", pa.int64(), nullable=False),
+        pa.field("removed_paragraph_count", pa.int64(), nullable=False),
     ]
 )
 
@@ -52,6 +53,16 @@ ENTITIES = pa.schema(
     ]
 )
 
+REMOVED_PARAGRAPHS = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("paragraph_index", pa.int64(), nullable=False),
+        pa.field("paragraph", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("layer", pa.string(), nullable=False),
+    ]
+)
+
 REJECTS = pa.schema(
     [
         pa.field("input_path", pa.string(), nullable=False),
@@ -63,13 +74,19 @@ REJECTS = pa.schema(
 )
 
 #: Table name -> file schema. Order is the order tables are written.
-TABLES = {"articles": ARTICLES, "entities": ENTITIES, "rejects": REJECTS}
+TABLES = {
+    "articles": ARTICLES,
+    "entities": ENTITIES,
+    "removed_paragraphs": REMOVED_PARAGRAPHS,
+    "rejects": REJECTS,
+}
 
 #: Columns each table is sorted by inside a partition, so reruns write
 #: byte-identical files.
 SORT_KEYS = {
     "articles": ("article_id",),
     "entities": ("article_id", "start_char", "end_char", "label"),
+    "removed_paragraphs": ("article_id", "paragraph_index"),
     "rejects": ("input_path", "record_index", "reason"),
 }
 

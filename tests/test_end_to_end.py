@@ -43,14 +43,77 @@ def test_seeds_land_in_the_manifest_partitions(seeds_output):
     assert report["articles_written"] == 5 and report["rejects_total"] == 0 and report["balanced"]
 
 
-def test_seed_text_is_the_cleaned_body_under_its_title(seeds_output):
+def seed_article(output, name, columns="title, text"):
+    ((*values,),) = read_table(output, "articles", columns, f"input_path like '%{name}'")
+    return values
+
+
+def raw_lines(name):
+    raw = (REPO / "seeds" / name).read_text(encoding="utf-8")
+    return [re.sub(r"\s+", " ", line.strip()) for line in raw.splitlines() if line.strip()]
+
+
+def test_seed_000_keeps_every_body_line(seeds_output):
     output, _ = seeds_output
-    for name, *_ in SEED_PARTITIONS:
-        raw = (REPO / "seeds" / name).read_text(encoding="utf-8")
-        first_line, *rest = [line.strip() for line in raw.splitlines() if line.strip()]
-        ((title, text),) = read_table(output, "articles", "title, text", f"input_path like '%{name}'")
-        assert title == re.sub(r"\s+", " ", first_line)
-        assert text.split("\n") == [re.sub(r"\s+", " ", line) for line in rest]
+    title, text = seed_article(output, SEED_PARTITIONS[0][0])
+    first_line, *body = raw_lines(SEED_PARTITIONS[0][0])
+    assert title == first_line
+    assert text.split("\n") == body
+    assert read_table(output, "removed_paragraphs", "count(*)", "source is null") == [(0,)]
+
+
+# Chrome named in seeds/README.md, and a body line that must stay, per seed.
+SEED_CHROME = {
+    "001_06eb678c74ab6c05.txt": (
+        ["TT", "يعرضان اتفاقية «التعاون الاستراتيجي الشامل» (رويترز)", "مقالات ذات صلة",
+         "الموكب الرئاسي في بيونغ يانغ (إ.ب.أ)", "«الشرق الأوسط» (كييف)"],
+        "أطلقت موسكو وبيونغ يانغ الأربعاء مرحلة جديدة نوعياً في العلاقات",
+    ),
+    "002_e6732b22faddb284.txt": (
+        ["Logo", "الرأي الثالث - وكالات", "(فرانس برس، رويترز)"],
+        "قال الرئيس الروسي فلاديمير بوتين لنظيره الصيني شي جين بينغ",
+    ),
+    "003_fecba1eea8640c46.txt": (
+        ["تفاصيل مثيرة حول الشراكة الاستراتيجية والتوترات العالمية. خَبَرَيْن.", "أخبار ذات صلة",
+         "ناسا تريد من الولايات المتحدة أن تكون أول دولة تضع مفاعلًا نوويًا على القمر"],
+        "رفض أحد مساعدي الكرملين تصريحات الرئيس الأمريكي دونالد ترامب",
+    ),
+    "004_e3af24a4f8e057b6.txt": (
+        ["تفاصيل أكثر على خَبَرْيْن.", "شاهد ايضاً:"],
+        "حثّ الزعيم الصيني شي جين بينغ يوم الخميس القادة الإقليميين",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEED_CHROME))
+def test_seed_chrome_is_gone_and_the_body_stays(seeds_output, name):
+    output, _ = seeds_output
+    title, text = seed_article(output, name)
+    chrome, body_line = SEED_CHROME[name]
+    for line in chrome:
+        assert line not in text, line
+    assert body_line in text
+    assert title and title not in text
+    removed = read_table(output, "removed_paragraphs", "paragraph", f"article_id = (select article_id from "
+                         f"read_parquet('{table_glob(output, 'articles')}') where input_path like '%{name}')")
+    assert removed
+
+
+def test_appended_pakistan_article_is_not_part_of_001(seeds_output):
+    output, _ = seeds_output
+    title, text = seed_article(output, "001_06eb678c74ab6c05.txt")
+    assert "باكستان" not in text and "طالبان" not in text
+    assert title == "بوتين وكيم يعززان التحالف في مواجهة «الإمبريالية الأميركية»"
+    assert text.startswith("اتفاقية «التعاون الاستراتيجي» تضمن دفاعاً مشتركاً ضد «عدوان خارجي»")
+    pakistan_lines = sum("باكستان" in line for line in raw_lines("001_06eb678c74ab6c05.txt"))
+    assert read_table(output, "removed_paragraphs", "reason, count(*)",
+                      "paragraph like '%باكستان%' group by reason") == [("related_block", pakistan_lines)]
+
+
+def test_seed_002_title_skips_the_logo_line(seeds_output):
+    output, _ = seeds_output
+    title, _ = seed_article(output, "002_e6732b22faddb284.txt")
+    assert title == "بوتين خلال قمة مع شي: العلاقات مع بكين ارتقت إلى مستوى غير مسبوق"
 
 
 def test_seed_tables_have_their_documented_columns(seeds_output):
@@ -75,12 +138,14 @@ def test_report_file_and_printed_table(seeds_output, capsys):
     on_disk = json.loads((output / "_run_report.json").read_text())
     assert on_disk == report
     assert on_disk["files_matched"] == 5
-    assert on_disk["rows_per_table"] == {"articles": 5, "entities": 0, "rejects": 0}
+    assert on_disk["rows_per_table"]["articles"] == 5
+    assert on_disk["rows_per_table"]["entities"] == 0 and on_disk["rows_per_table"]["rejects"] == 0
+    assert on_disk["rows_per_table"]["removed_paragraphs"] > 0
     assert on_disk["articles_per_second"] > 0
 
 
 def snapshot(output):
-    tables = {t: read_table(output, t) for t in ("articles", "entities", "rejects")}
+    tables = {t: read_table(output, t) for t in ("articles", "entities", "removed_paragraphs", "rejects")}
     files = sorted(str(p.relative_to(output)) for p in output.rglob("*.parquet"))
     return tables, files
 
@@ -145,7 +210,8 @@ def test_bad_inputs_are_rejected_with_reasons_and_nothing_escapes(tmp_path):
         ("one_line.txt", 0, "missing_text"),
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
-    assert sorted(p.name for p in output.iterdir()) == ["_run_report.json", "articles", "entities", "rejects"]
+    assert sorted(p.name for p in output.iterdir()) == [
+        "_run_report.json", "articles", "entities", "rejects", "removed_paragraphs"]
     for path in output.rglob("*"):
         assert path.resolve().is_relative_to(output.resolve())
 

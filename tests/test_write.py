@@ -25,7 +25,8 @@ def article(article_id, date="2024-06-19", source="aawsat", text="نص"):
         "article_id": article_id, "url": None, "title": "عنوان", "text": text, "source_name": source,
         "source_from": "record", "date_from": "record", "url_from": "unknown", "published_at": None,
         "record_id": None, "input_path": f"/in/{article_id}.txt", "record_index": 0, "input_format": "txt",
-        "encoding": "utf-8", "char_count": len(text), "paragraph_count": 1, "date": date, "source": source,
+        "encoding": "utf-8", "char_count": len(text), "paragraph_count": 1, "removed_paragraph_count": 0,
+        "date": date, "source": source,
     }
 
 
@@ -157,7 +158,7 @@ def test_write_tables_publishes_after_the_barrier_and_reports(tmp_path):
         ("binary_file", None, None), ("empty_file", "2024-06-19", "aawsat")]
     assert not (tmp_path / STAGING_FOLDER).exists()
     report = json.loads((tmp_path / "_run_report.json").read_text())
-    assert report["rows_per_table"] == {"articles": 3, "entities": 0, "rejects": 2}
+    assert report["rows_per_table"] == {"articles": 3, "entities": 0, "removed_paragraphs": 0, "rejects": 2}
 
 
 def test_partition_key_accepts_date_objects_and_nulls():

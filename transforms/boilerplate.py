@@ -1,0 +1,313 @@
+"""Boilerplate removal: keep the article body, drop page chrome, say why.
+
+Paragraph level, in three layers; a removed paragraph keeps the reason of the
+first layer that caught it:
+
+3. structure and patterns (``transforms/data/boilerplate.json``, extensible):
+   lines with no Arabic word, related-articles blocks (an end marker drops
+   itself and everything after it), see-also links, photo captions ending in
+   an agency credit, credit and byline lines, blurbs ending in a site name;
+1. in-document repeats: a paragraph whose matching key already occurred
+   (the repeated title, duplicated captions) goes after its first occurrence;
+2. corpus frequency: a paragraph key found in at least K articles of the
+   same source is that source's boilerplate (a Beam join, C4-style).
+
+For ``.txt`` input the title is the first line that is not chrome.
+"""
+
+import hashlib
+import json
+import pathlib
+import re
+from dataclasses import dataclass
+
+import apache_beam as beam
+import fsspec
+
+from transforms.rejects import ONLY_BOILERPLATE, Rejected, reject_record
+from transforms.text import ARABIC_LETTER, fold_arabic, matching_key, paragraphs
+
+DEFAULT_PATTERNS = pathlib.Path(__file__).parent / "data" / "boilerplate.json"
+DEFAULT_MIN_SOURCE_DOCS = 5
+
+# Reasons, layer by layer.
+NO_ARABIC = "no_arabic"
+RELATED_BLOCK = "related_block"
+SEE_ALSO = "see_also"
+CAPTION = "caption"
+CREDIT = "credit"
+BYLINE = "byline"
+SITE_BLURB = "site_blurb"
+PATTERN = "pattern"
+REPEAT = "repeat"
+REPEATED_TITLE = "repeated_title"
+SOURCE_BOILERPLATE = "source_boilerplate"
+LAYER_OF = {
+    **{r: "structure" for r in (NO_ARABIC, RELATED_BLOCK, SEE_ALSO, CAPTION, CREDIT, BYLINE, SITE_BLURB, PATTERN)},
+    REPEAT: "repeat", REPEATED_TITLE: "repeat", SOURCE_BOILERPLATE: "corpus",
+}
+
+_SENTENCE_END = re.compile(r"[.!?؟…]\s*$")
+_TRAILING_PARENS = re.compile(r"\(([^()]{1,80})\)\s*\.?$")
+_WHOLLY_PARENS = re.compile(r"^\(([^()]{1,120})\)\.?$")
+_BYLINE = re.compile(r"^«?[^()«»]{2,40}»?\s*\([^()]{2,30}\)$")
+_MARKER_TAIL = re.compile(r"^\s*[:：\-–—]")
+
+
+def _alternation(items):
+    return "|".join(sorted((re.escape(fold_arabic(i)) for i in items), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Compiled chrome patterns."""
+
+    end_markers: frozenset
+    link_markers: tuple
+    agency: re.Pattern
+    site_names: frozenset
+    line_patterns: tuple
+    caption_max_words: int
+    byline_max_words: int
+
+
+def load_rules(extra_path=None):
+    """The shipped patterns, plus a user's file (same keys) where given."""
+    spec = json.loads(DEFAULT_PATTERNS.read_text(encoding="utf-8"))
+    if extra_path:
+        with fsspec.open(extra_path, "r", encoding="utf-8") as handle:
+            extra = json.load(handle)
+        for key, value in extra.items():
+            spec[key] = spec.get(key, []) + value if isinstance(value, list) else value
+    agencies = _alternation(spec["agencies"])
+    return Rules(
+        end_markers=frozenset(matching_key(m) for m in spec["end_markers"]),
+        link_markers=tuple(sorted({matching_key(m) for m in spec["link_markers"]}, key=len, reverse=True)),
+        agency=re.compile(rf"(?:^|[\s(،,/\-]|\b)(?:{agencies})(?:$|[\s)،,/\-]|\b)", re.I),
+        site_names=frozenset(matching_key(s) for s in spec["site_names"]),
+        line_patterns=tuple(
+            re.compile(fold_arabic(p).replace("{agency}", agencies), re.I) for p in spec["line_patterns"]
+        ),
+        caption_max_words=int(spec["caption_max_words"]),
+        byline_max_words=int(spec["byline_max_words"]),
+    )
+
+
+def structural_reason(paragraph, rules):
+    """Why a single line is chrome by its own look, or None."""
+    if not ARABIC_LETTER.search(paragraph):
+        return NO_ARABIC
+    folded = fold_arabic(paragraph).strip()
+    words = folded.split()
+    key = matching_key(paragraph)
+    for marker in rules.link_markers:
+        if key.startswith(marker + " ") and _MARKER_TAIL.match(folded[len(_prefix(folded, marker)):]):
+            return SEE_ALSO
+    wholly = _WHOLLY_PARENS.match(folded)
+    if wholly and _only_agencies(wholly.group(1), rules):
+        return CREDIT
+    for pattern in rules.line_patterns:
+        if pattern.search(folded):
+            return CREDIT if "وكالات" in folded or rules.agency.search(folded) else PATTERN
+    trailing = _TRAILING_PARENS.search(folded)
+    if trailing and len(words) <= rules.caption_max_words and rules.agency.search(trailing.group(1)):
+        before = folded[: trailing.start()]
+        if not _SENTENCE_END.search(before):
+            return CAPTION
+    if len(words) <= rules.byline_max_words and _BYLINE.match(folded):
+        return BYLINE
+    last_word = key.rsplit(" ", 1)[-1] if key else ""
+    if last_word in rules.site_names or any(key.endswith(" " + s) for s in rules.site_names if " " in s):
+        return SITE_BLURB
+    return None
+
+
+def _prefix(folded, marker):
+    """The part of ``folded`` that spells ``marker`` (punctuation ignored)."""
+    wanted = len(marker.split())
+    match = re.match(r"\W*" + r"\W+".join([r"\w+"] * wanted), folded)
+    return match.group(0) if match else ""
+
+
+def _only_agencies(inner, rules):
+    rest = rules.agency.sub(" ", inner)
+    return not re.sub(r"[\s،,/\-–—و]+", "", rest)
+
+
+def paragraph_hash(key):
+    """Short stable hash of a matching key, for joins across articles."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def document_paragraphs(record):
+    """The paragraphs boilerplate removal looks at: for ``.txt`` input the
+    title line comes first, since it may itself be chrome ("Logo")."""
+    body = paragraphs(record["text"])
+    if record.get("input_format") == "txt" and record.get("title"):
+        return [record["title"]] + body, True
+    return body, False
+
+
+def remove_boilerplate(record, rules, source_keys=frozenset()):
+    """``(article, removed_rows)``: the record with ``title`` and ``text``
+    cleaned of chrome, and one row per removed paragraph.
+
+    ``source_keys`` are the paragraph hashes that layer 2 found to be this
+    source's boilerplate.
+    """
+    items, title_in_text = document_paragraphs(record)
+    reasons = [None] * len(items)
+    for index, paragraph in enumerate(items):
+        if matching_key(paragraph) in rules.end_markers:
+            for later in range(index, len(items)):
+                reasons[later] = reasons[later] or RELATED_BLOCK
+            break
+        reasons[index] = structural_reason(paragraph, rules)
+    title = record.get("title")
+    title_index = None
+    if title_in_text:
+        title_index = next((i for i, r in enumerate(reasons) if r is None), None)
+        title = items[title_index] if title_index is not None else None
+    seen = {matching_key(title)} if title else set()
+    for index, paragraph in enumerate(items):
+        if reasons[index] or index == title_index:
+            continue
+        key = matching_key(paragraph)
+        if key in seen:
+            reasons[index] = REPEATED_TITLE if title and key == matching_key(title) else REPEAT
+        elif paragraph_hash(key) in source_keys:
+            reasons[index] = SOURCE_BOILERPLATE
+        seen.add(key)
+    body = [p for i, (p, r) in enumerate(zip(items, reasons)) if r is None and i != title_index]
+    removed = [
+        {
+            "article_id": record["article_id"],
+            "paragraph_index": index,
+            "paragraph": paragraph,
+            "reason": reason,
+            "layer": LAYER_OF[reason],
+            "date": record.get("date"),
+            "source": record.get("source"),
+        }
+        for index, (paragraph, reason) in enumerate(zip(items, reasons))
+        if reason
+    ]
+    article = dict(record)
+    article.update(
+        title=title,
+        text="\n".join(body),
+        char_count=len("\n".join(body)),
+        paragraph_count=len(body),
+        removed_paragraph_count=len(removed),
+    )
+    return article, removed
+
+
+def source_paragraph_keys(article):
+    """``((source, paragraph_hash), document_hash)`` once per distinct
+    paragraph of an article: what layer 2 counts. Exact copies of one
+    article share a document hash, so they count once."""
+    items, _ = document_paragraphs(article)
+    keys = [matching_key(p) for p in items]
+    document = paragraph_hash("\n".join(keys))
+    return [((article.get("source"), paragraph_hash(k)), document) for k in set(keys) if k]
+
+
+class CountDistinctUpTo(beam.CombineFn):
+    """Distinct values, counted up to a cap (memory stays bounded)."""
+
+    def __init__(self, cap):
+        self.cap = cap
+
+    def create_accumulator(self):
+        return set()
+
+    def add_input(self, seen, value):
+        if len(seen) < self.cap:
+            seen.add(value)
+        return seen
+
+    def merge_accumulators(self, accumulators):
+        merged = set()
+        for seen in accumulators:
+            for value in seen:
+                if len(merged) >= self.cap:
+                    return merged
+                merged.add(value)
+        return merged
+
+    def extract_output(self, seen):
+        return len(seen)
+
+
+class RemoveBoilerplateFn(beam.DoFn):
+    """Applies all three layers to one article; removed paragraphs go to
+    ``removed``, articles left with no body to ``rejects``."""
+
+    REMOVED, REJECTS = "removed", "rejects"
+
+    def __init__(self, patterns_path):
+        self.patterns_path = patterns_path
+
+    def setup(self):
+        self.rules = load_rules(self.patterns_path)
+
+    def process(self, article, source_boilerplate):
+        source = article.get("source")
+        keys = source_boilerplate.get(source, frozenset())
+        cleaned, removed = remove_boilerplate(article, self.rules, keys)
+        if not cleaned["text"] and keys:
+            # Layer 2 never takes the last of a body: a source that publishes
+            # the same story many times is not boilerplate.
+            cleaned, removed = remove_boilerplate(article, self.rules)
+        for row in removed:
+            yield beam.pvalue.TaggedOutput(self.REMOVED, row)
+        if cleaned["text"]:
+            yield cleaned
+        else:
+            counts = {}
+            for row in removed:
+                counts[row["reason"]] = counts.get(row["reason"], 0) + 1
+            error = Rejected(ONLY_BOILERPLATE, ", ".join(f"{r}: {n}" for r, n in sorted(counts.items())))
+            yield beam.pvalue.TaggedOutput(self.REJECTS, reject_record(article, error))
+
+
+def _group_keys_by_source(frequent):
+    by_source = {}
+    for source, key in frequent:
+        by_source.setdefault(source, set()).add(key)
+    return {source: frozenset(keys) for source, keys in by_source.items()}
+
+
+class RemoveBoilerplate(beam.PTransform):
+    """Articles in; ``(articles, removed_paragraphs, rejects)`` out.
+
+    Layer 2 counts, per source, the distinct articles each paragraph occurs
+    in; keys found in ``min_source_docs`` or more reach every worker as a
+    side input (a few hundred lines per source, whatever the corpus size).
+    """
+
+    def __init__(self, patterns_path=None, min_source_docs=DEFAULT_MIN_SOURCE_DOCS):
+        super().__init__()
+        self.patterns_path = patterns_path
+        self.min_source_docs = min_source_docs
+        load_rules(patterns_path)  # a broken patterns file fails before the run starts
+
+    def expand(self, articles):
+        minimum = self.min_source_docs
+        frequent = (
+            articles
+            | "ParagraphKeys" >> beam.FlatMap(source_paragraph_keys)
+            | "ArticlesPerKey" >> beam.CombinePerKey(CountDistinctUpTo(minimum))
+            | "Frequent" >> beam.Filter(lambda key_count: key_count[1] >= minimum)
+            | "SourceAndKey" >> beam.Keys()
+        )
+        by_source = beam.pvalue.AsSingleton(
+            frequent
+            | "AllFrequent" >> beam.combiners.ToList()
+            | "BySource" >> beam.Map(_group_keys_by_source)
+        )
+        outputs = articles | "ApplyLayers" >> beam.ParDo(
+            RemoveBoilerplateFn(self.patterns_path), source_boilerplate=by_source
+        ).with_outputs(RemoveBoilerplateFn.REMOVED, RemoveBoilerplateFn.REJECTS, main="articles")
+        return outputs.articles, outputs[RemoveBoilerplateFn.REMOVED], outputs[RemoveBoilerplateFn.REJECTS]
