@@ -48,7 +48,7 @@ LAYER_OF = {
 }
 
 _SENTENCE_END = re.compile(r"[.!?؟…]\s*$")
-_TRAILING_PARENS = re.compile(r"\(([^()]{1,80})\)\s*\.?$")
+_TRAILING_PARENS = re.compile(r"\(([^()]{1,80})\)\s*$")
 _WHOLLY_PARENS = re.compile(r"^\(([^()]{1,120})\)\.?$")
 _BYLINE = re.compile(r"^«?[^()«»]{2,40}»?\s*\([^()]{2,30}\)$")
 _MARKER_TAIL = re.compile(r"^\s*[:：\-–—]")
