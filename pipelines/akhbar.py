@@ -15,6 +15,13 @@ from transforms.boilerplate import DEFAULT_MIN_SOURCE_DOCS, RemoveBoilerplate
 from transforms.metadata import LoadManifests, ResolveMetadata, manifests_for
 from transforms.normalize import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_TITLE_CHARS, NormalizeArticles
 from transforms.read import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, ReadArticleFiles
+from transforms.syndication import (
+    DEFAULT_CONTAINMENT,
+    DEFAULT_JACCARD,
+    DEFAULT_WIRE_CONTAINMENT,
+    DEFAULT_WIRE_MIN_WORDS,
+    DetectSyndication,
+)
 from transforms.report import CountEach, format_report, read_report
 from transforms.write import DEFAULT_ROWS_PER_FILE, WriteTables, new_run_id
 
@@ -80,13 +87,33 @@ class AkhbarOptions(PipelineOptions):
                  "is that source's boilerplate. Default: %(default)s.",
         )
         parser.add_argument(
+            "--syndication_jaccard", type=float, default=DEFAULT_JACCARD,
+            help="Two articles are copies when the Jaccard similarity of their word "
+                 "3-shingles reaches this... Default: %(default)s.",
+        )
+        parser.add_argument(
+            "--syndication_containment", type=float, default=DEFAULT_CONTAINMENT,
+            help="...or when this share of the shorter one's shingles is in the longer one "
+                 "(a truncated copy). Default: %(default)s.",
+        )
+        parser.add_argument(
+            "--wire_paragraph_containment", type=float, default=DEFAULT_WIRE_CONTAINMENT,
+            help="A paragraph is shared wire copy when this share of its shingles stands in "
+                 "an article of another source. Default: %(default)s.",
+        )
+        parser.add_argument(
+            "--wire_paragraph_min_words", type=int, default=DEFAULT_WIRE_MIN_WORDS,
+            help="Shorter paragraphs are never counted as wire copy. Default: %(default)s.",
+        )
+        parser.add_argument(
             "--rows_per_file", type=int, default=DEFAULT_ROWS_PER_FILE,
             help="Rows per Parquet file inside a partition. Default: %(default)s.",
         )
 
 
 def build(pipeline, options, run_info):
-    """Wire the stages: read, resolve metadata, normalize, remove boilerplate, write."""
+    """Wire the stages: read, resolve metadata, normalize, remove boilerplate,
+    detect syndication, write."""
     manifests, not_articles = manifests_for(options.input, options.manifest)
     files_matched, records, read_rejects = pipeline | "ReadArticleFiles" >> ReadArticleFiles(
         options.input, not_articles, options.max_file_bytes, options.max_record_bytes
@@ -96,8 +123,12 @@ def build(pipeline, options, run_info):
     normalized, normalize_rejects = resolved | "NormalizeArticles" >> NormalizeArticles(
         options.max_article_chars, options.max_title_chars
     )
-    articles, removed_paragraphs, boilerplate_rejects = normalized | "RemoveBoilerplate" >> RemoveBoilerplate(
+    cleaned, removed_paragraphs, boilerplate_rejects = normalized | "RemoveBoilerplate" >> RemoveBoilerplate(
         options.boilerplate_patterns, options.boilerplate_min_source_docs
+    )
+    articles = cleaned | "DetectSyndication" >> DetectSyndication(
+        options.syndication_jaccard, options.syndication_containment,
+        options.wire_paragraph_containment, options.wire_paragraph_min_words,
     )
     entities = pipeline | "NoAnnotatorYet" >> beam.Create([])
     rejects = (read_rejects, normalize_rejects, boilerplate_rejects) | "AllRejects" >> beam.Flatten()

@@ -37,6 +37,14 @@ ARTICLES = pa.schema(
         pa.field("char_count", pa.int64(), nullable=False),
         pa.field("paragraph_count", pa.int64(), nullable=False),
         pa.field("removed_paragraph_count", pa.int64(), nullable=False),
+        pa.field("cluster_id", pa.string(), nullable=False),
+        pa.field("cluster_size", pa.int64(), nullable=False),
+        pa.field("is_canonical", pa.bool_(), nullable=False),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("similarity_jaccard", pa.float64()),
+        pa.field("similarity_containment", pa.float64()),
+        pa.field("wire_paragraph_count", pa.int64(), nullable=False),
+        pa.field("wire_article_ids", pa.list_(pa.string()), nullable=False),
     ]
 )
 

@@ -9,6 +9,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 import schemas
 from tests.conftest import read_table
+from transforms.syndication import singleton
 from transforms.write import (
     STAGING_FOLDER,
     WriteTables,
@@ -26,7 +27,7 @@ def article(article_id, date="2024-06-19", source="aawsat", text="نص"):
         "source_from": "record", "date_from": "record", "url_from": "unknown", "published_at": None,
         "record_id": None, "input_path": f"/in/{article_id}.txt", "record_index": 0, "input_format": "txt",
         "encoding": "utf-8", "char_count": len(text), "paragraph_count": 1, "removed_paragraph_count": 0,
-        "date": date, "source": source,
+        **singleton(article_id), "wire_paragraph_count": 0, "wire_article_ids": [], "date": date, "source": source,
     }
 
 

@@ -1,0 +1,312 @@
+"""Syndication: which articles are copies of which, and which paragraphs are
+shared wire copy.
+
+* Candidates: MinHash signatures of word 3-shingles of the matching keys,
+  LSH banding (near and exact copies), plus pairs sharing sampled shingle
+  fingerprints (truncated copies and shared paragraphs, which Jaccard alone
+  misses).
+* Every candidate pair is verified on the exact shingle sets: Jaccard and
+  containment for whole articles, containment per paragraph for wire copy.
+* Verified copies form clusters (connected components); the earliest
+  published article of a cluster is its canonical copy. Copies are flagged,
+  never deleted.
+"""
+
+import zlib
+
+import apache_beam as beam
+import numpy as np
+
+from transforms.text import matching_key, paragraphs
+
+SHINGLE_WORDS = 3
+PERMUTATIONS = 64
+BANDS = 16  # 16 bands x 4 rows: a pair at Jaccard 0.8 is a candidate with p > 0.999
+FINGERPRINT_EVERY = 8  # keep shingles whose hash is 0 mod 8
+MIN_SHARED_FINGERPRINTS = 2
+MAX_BUCKET = 200  # a bucket or fingerprint shared by more articles is a common phrase
+DEFAULT_JACCARD = 0.8
+DEFAULT_CONTAINMENT = 0.9
+DEFAULT_WIRE_CONTAINMENT = 0.7
+DEFAULT_WIRE_MIN_WORDS = 8
+
+_PRIME = np.uint64(4294967311)  # smallest prime above 2**32: (a*x + b) cannot overflow
+_MASK = np.uint64(0xFFFFFFFF)
+_rng = np.random.default_rng(20240619)
+_A = _rng.integers(1, 2**32 - 1, size=PERMUTATIONS, dtype=np.uint64)
+_B = _rng.integers(0, 2**32 - 1, size=PERMUTATIONS, dtype=np.uint64)
+_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint64)[:SHINGLE_WORDS]
+
+
+def word_hashes(words):
+    """Stable 32-bit hashes of words (the same on every worker)."""
+    return np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+
+
+def shingle_hashes(words):
+    """Sorted unique 32-bit hashes of the word 3-shingles, combined from the
+    word hashes with numpy; a text shorter than a shingle is one shingle."""
+    hashes = word_hashes(words)
+    if len(hashes) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if len(hashes) < SHINGLE_WORDS:
+        hashes = np.concatenate([hashes, np.zeros(SHINGLE_WORDS - len(hashes), dtype=np.uint64)])
+    count = len(hashes) - SHINGLE_WORDS + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    for offset in range(SHINGLE_WORDS):
+        combined = (combined + hashes[offset:offset + count] * _MIX[offset]) & _MASK
+    return np.unique(combined)
+
+
+def minhash(shingles):
+    """The MinHash signature (``PERMUTATIONS`` uint32 values), computed for
+    all permutations and shingles at once."""
+    if len(shingles) == 0:
+        return np.full(PERMUTATIONS, 0xFFFFFFFF, dtype=np.uint64)
+    values = (_A[:, None] * shingles[None, :] + _B[:, None]) % _PRIME
+    return values.min(axis=1) & _MASK
+
+
+def band_keys(signature):
+    """One LSH bucket key per band."""
+    rows = PERMUTATIONS // BANDS
+    return [(band, signature[band * rows:(band + 1) * rows].tobytes()) for band in range(BANDS)]
+
+
+def fingerprints(shingles):
+    """The sampled shingles two articles must share to be compared."""
+    return shingles[shingles % np.uint64(FINGERPRINT_EVERY) == 0]
+
+
+def article_features(article, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
+    """What syndication needs of an article: shingles of the whole body and
+    of each paragraph long enough to count as wire copy. Shingles do not
+    cross paragraph breaks."""
+    per_paragraph = []
+    long_paragraphs = []
+    for index, paragraph in enumerate(paragraphs(article["text"])):
+        words = matching_key(paragraph).split()
+        if not words:
+            continue
+        hashes = shingle_hashes(words)
+        per_paragraph.append(hashes)
+        if len(words) >= wire_min_words:
+            long_paragraphs.append((index, hashes))
+    return {
+        "article_id": article["article_id"],
+        "source": article.get("source"),
+        "date": article.get("date"),
+        "published_at": article.get("published_at"),
+        "shingles": np.unique(np.concatenate(per_paragraph)) if per_paragraph else np.zeros(0, dtype=np.uint64),
+        "paragraphs": long_paragraphs,
+    }
+
+
+def similarity(a, b):
+    """``(jaccard, containment)`` of two shingle sets; containment is the
+    share of the smaller set found in the larger."""
+    if len(a) == 0 or len(b) == 0:
+        return 0.0, 0.0
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared / (len(a) + len(b) - shared), shared / min(len(a), len(b))
+
+
+def shared_paragraphs(features, other_shingles, threshold=DEFAULT_WIRE_CONTAINMENT):
+    """Indexes of ``features``' paragraphs that stand (mostly) in the other article."""
+    return [
+        index
+        for index, shingles in features["paragraphs"]
+        if len(shingles) and np.isin(shingles, other_shingles, assume_unique=True).mean() >= threshold
+    ]
+
+
+def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
+    """The verified relation of a candidate pair."""
+    jaccard, containment = similarity(a["shingles"], b["shingles"])
+    cross_source = a["source"] != b["source"] or a["source"] is None
+    return {
+        "a": _node(a),
+        "b": _node(b),
+        "jaccard": round(jaccard, 4),
+        "containment": round(containment, 4),
+        "a_paragraphs": shared_paragraphs(a, b["shingles"], wire_threshold) if cross_source else [],
+        "b_paragraphs": shared_paragraphs(b, a["shingles"], wire_threshold) if cross_source else [],
+    }
+
+
+def _node(features):
+    return (features["article_id"], features["date"], features["published_at"])
+
+
+def _publication_order(node):
+    article_id, date, published_at = node
+    return (date is None, date or 0, published_at is None, published_at or 0, article_id)
+
+
+def clusters(edges):
+    """``article_id -> cluster fields`` for every article in a verified copy
+    relation. ``edges`` are verified pairs that count as copies."""
+    parent = {}
+
+    def find(node):
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    nodes = {}
+    for edge in edges:
+        for node in (edge["a"], edge["b"]):
+            nodes[node[0]] = node
+            parent.setdefault(node[0], node[0])
+        root_a, root_b = find(edge["a"][0]), find(edge["b"][0])
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    members = {}
+    for article_id in nodes:
+        members.setdefault(find(article_id), []).append(nodes[article_id])
+    best = {}
+    for edge in edges:
+        for mine, theirs in ((edge["a"][0], edge["b"][0]), (edge["b"][0], edge["a"][0])):
+            best.setdefault(mine, {})[theirs] = (edge["jaccard"], edge["containment"])
+    result = {}
+    for group in members.values():
+        canonical = min(group, key=_publication_order)[0]
+        for article_id, _, _ in group:
+            links = best[article_id]
+            if article_id == canonical:
+                jaccard, containment = None, None
+            else:
+                jaccard, containment = links.get(canonical) or max(links.values())
+            result[article_id] = {
+                "cluster_id": canonical,
+                "cluster_size": len(group),
+                "is_canonical": article_id == canonical,
+                "duplicate_of": None if article_id == canonical else canonical,
+                "similarity_jaccard": jaccard,
+                "similarity_containment": containment,
+            }
+    return result
+
+
+def singleton(article_id):
+    return {"cluster_id": article_id, "cluster_size": 1, "is_canonical": True, "duplicate_of": None,
+            "similarity_jaccard": None, "similarity_containment": None}
+
+
+def wire_hits(verified):
+    """``(article_id, (paragraph_index, other_article_id))`` for each paragraph
+    found in another source's article."""
+    for mine, theirs, hits in (("a", "b", "a_paragraphs"), ("b", "a", "b_paragraphs")):
+        for index in verified[hits]:
+            yield verified[mine][0], (index, verified[theirs][0])
+
+
+def wire_summary(hits):
+    """Per-article wire fields from its paragraph hits."""
+    hits = list(hits)
+    return {
+        "wire_paragraph_count": len({index for index, _ in hits}),
+        "wire_article_ids": sorted({other for _, other in hits}),
+    }
+
+
+def is_copy(verified, jaccard, containment):
+    return verified["jaccard"] >= jaccard or verified["containment"] >= containment
+
+
+def _pairs(ids):
+    ids = sorted(set(ids))
+    if len(ids) > MAX_BUCKET:
+        return
+    for i, first in enumerate(ids):
+        for second in ids[i + 1:]:
+            yield first, second
+
+
+def _with_partner_features(element):
+    _, grouped = element
+    for features in grouped["features"]:
+        for partner in grouped["partners"]:
+            yield partner, features
+
+
+def _verify_grouped(element, wire_threshold):
+    _, grouped = element
+    for features in grouped["features"]:
+        for partner_features in grouped["left"]:
+            yield verify_pair(partner_features, features, wire_threshold)
+
+
+def _annotate(element):
+    article_id, grouped = element
+    for article in grouped["article"]:
+        out = dict(article)
+        out.update(next(iter(grouped["cluster"]), None) or singleton(article_id))
+        out.update(wire_summary(hit for hits in grouped["wire"] for hit in hits))
+        yield out
+
+
+class DetectSyndication(beam.PTransform):
+    """Articles in; the same articles out with their cluster and wire fields."""
+
+    def __init__(self, jaccard=DEFAULT_JACCARD, containment=DEFAULT_CONTAINMENT,
+                 wire_containment=DEFAULT_WIRE_CONTAINMENT, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
+        super().__init__()
+        self.jaccard = jaccard
+        self.containment = containment
+        self.wire_containment = wire_containment
+        self.wire_min_words = wire_min_words
+
+    def expand(self, articles):
+        wire_min_words = self.wire_min_words
+        features = articles | "Features" >> beam.Map(
+            lambda a: (a["article_id"], article_features(a, wire_min_words))
+        )
+        lsh_pairs = (
+            features
+            | "BandKeys" >> beam.FlatMap(lambda kv: [(key, kv[0]) for key in band_keys(minhash(kv[1]["shingles"]))])
+            | "Buckets" >> beam.GroupByKey()
+            | "BucketPairs" >> beam.FlatMap(lambda kv: _pairs(kv[1]))
+        )
+        fingerprint_pairs = (
+            features
+            | "Fingerprints" >> beam.FlatMap(lambda kv: [(int(f), kv[0]) for f in fingerprints(kv[1]["shingles"])])
+            | "ArticlesPerFingerprint" >> beam.GroupByKey()
+            | "FingerprintPairs" >> beam.FlatMap(lambda kv: ((pair, 1) for pair in _pairs(kv[1])))
+            | "SharedFingerprints" >> beam.CombinePerKey(sum)
+            | "EnoughShared" >> beam.Filter(lambda kv: kv[1] >= MIN_SHARED_FINGERPRINTS)
+            | "PairOnly" >> beam.Keys()
+        )
+        candidates = (lsh_pairs, fingerprint_pairs) | "AllCandidates" >> beam.Flatten() | beam.Distinct()
+        left = (
+            {"features": features, "partners": candidates}
+            | "JoinFirst" >> beam.CoGroupByKey()
+            | "ToSecond" >> beam.FlatMap(_with_partner_features)
+        )
+        verified = (
+            {"features": features, "left": left}
+            | "JoinSecond" >> beam.CoGroupByKey()
+            | "Verify" >> beam.FlatMap(_verify_grouped, self.wire_containment)
+        )
+        jaccard, containment = self.jaccard, self.containment
+        cluster_fields = (
+            verified
+            | "Copies" >> beam.Filter(is_copy, jaccard, containment)
+            | "AllCopies" >> beam.combiners.ToList()
+            | "Components" >> beam.FlatMap(lambda edges: clusters(edges).items())
+        )
+        wire = (
+            verified
+            | "WireHits" >> beam.FlatMap(wire_hits)
+            | "WireByArticle" >> beam.GroupByKey()
+        )
+        return (
+            {
+                "article": articles | "ById" >> beam.Map(lambda a: (a["article_id"], a)),
+                "cluster": cluster_fields,
+                "wire": wire,
+            }
+            | "JoinFields" >> beam.CoGroupByKey()
+            | "Annotate" >> beam.FlatMap(_annotate)
+        )
