@@ -110,6 +110,17 @@ def test_appended_pakistan_article_is_not_part_of_001(seeds_output):
                       "paragraph like '%باكستان%' group by reason") == [("related_block", pakistan_lines)]
 
 
+def test_seeds_000_and_002_share_wire_paragraphs_but_are_not_copies(seeds_output):
+    output, _ = seeds_output
+    ids = {name: seed_article(output, name, "article_id")[0] for name, *_ in SEED_PARTITIONS}
+    wire = {name: seed_article(output, name, "wire_paragraph_count, wire_article_ids, cluster_size, is_canonical")
+            for name in ids}
+    first, second = "000_cca0c5f261136c2d.txt", "002_e6732b22faddb284.txt"
+    assert wire[second][0] >= 2 and wire[second][1] == [ids[first]]
+    assert wire[first][0] >= 1 and wire[first][1] == [ids[second]]
+    assert all(size == 1 and canonical for _, _, size, canonical in wire.values())
+
+
 def test_seed_002_title_skips_the_logo_line(seeds_output):
     output, _ = seeds_output
     title, _ = seed_article(output, "002_e6732b22faddb284.txt")

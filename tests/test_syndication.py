@@ -1,0 +1,149 @@
+import datetime as dt
+import random
+
+import apache_beam as beam
+import numpy as np
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from benchmarks.corpus import sentence
+from transforms import syndication as syn
+from transforms.text import matching_key
+
+D = dt.date
+
+
+def story(seed, paragraphs=8):
+    rng = random.Random(seed)
+    return [" ".join(sentence(rng) for _ in range(2)) for _ in range(paragraphs)]
+
+
+def article(article_id, paragraphs, source="s", date=D(2024, 6, 19)):
+    return {"article_id": article_id, "text": "\n".join(paragraphs), "source": source, "date": date,
+            "published_at": None}
+
+
+def shingles_of(text):
+    return syn.shingle_hashes(matching_key(text).split())
+
+
+def test_shingles_are_stable_and_fold_spelling_variants():
+    assert np.array_equal(shingles_of("إلى المدرسةِ الكبيرة اليوم"), shingles_of("الى المدرسه الكبيره اليوم"))
+    assert len(shingles_of("a b c d e")) == 3
+    assert len(shingles_of("كلمة")) == 1 and len(shingles_of("")) == 0
+
+
+def test_minhash_matches_a_reference_loop():
+    values = shingles_of(" ".join(story(1)))
+    expected = [min(((int(a) * int(x) + int(b)) % 4294967311) & 0xFFFFFFFF for x in values)
+                for a, b in zip(syn._A, syn._B)]
+    assert syn.minhash(values).tolist() == expected
+
+
+def test_minhash_agreement_estimates_jaccard():
+    base = " ".join(story(2, 20)).split()
+    edited = base[: int(len(base) * 0.8)] + " ".join(story(3, 4)).split()
+    a, b = syn.shingle_hashes(base), syn.shingle_hashes(edited)
+    jaccard, _ = syn.similarity(a, b)
+    agreement = float(np.mean(syn.minhash(a) == syn.minhash(b)))
+    assert abs(agreement - jaccard) < 0.2
+    assert syn.band_keys(syn.minhash(a)) != syn.band_keys(syn.minhash(b))
+    assert syn.band_keys(syn.minhash(a)) == syn.band_keys(syn.minhash(a.copy()))
+
+
+def test_similarity_is_exact():
+    a = np.array([1, 2, 3, 4], dtype=np.uint64)
+    b = np.array([3, 4, 5, 6, 7, 8], dtype=np.uint64)
+    assert syn.similarity(a, b) == (2 / 8, 2 / 4)
+    assert syn.similarity(a, a[:2]) == (0.5, 1.0)
+    assert syn.similarity(a, np.zeros(0, dtype=np.uint64)) == (0.0, 0.0)
+
+
+def edge(a, b, jaccard=0.9, containment=0.95, dates=None):
+    dates = dates or {}
+    return {"a": (a, dates.get(a), None), "b": (b, dates.get(b), None), "jaccard": jaccard,
+            "containment": containment}
+
+
+def test_clusters_pick_the_earliest_copy_and_break_ties_by_id():
+    dates = {"x": D(2024, 6, 20), "y": D(2024, 6, 19), "z": D(2024, 6, 19), "w": None}
+    result = syn.clusters([edge("x", "y", dates=dates), edge("y", "z", 0.85, 0.9, dates),
+                           edge("z", "w", 0.99, 1.0, dates)])
+    assert {k: v["cluster_id"] for k, v in result.items()} == {"x": "y", "y": "y", "z": "y", "w": "y"}
+    assert result["y"]["is_canonical"] and result["y"]["duplicate_of"] is None
+    assert result["y"]["similarity_jaccard"] is None
+    assert result["z"] == {"cluster_id": "y", "cluster_size": 4, "is_canonical": False, "duplicate_of": "y",
+                           "similarity_jaccard": 0.85, "similarity_containment": 0.9}
+    # w is linked to the canonical only through z: its closest verified copy
+    assert (result["w"]["similarity_jaccard"], result["w"]["similarity_containment"]) == (0.99, 1.0)
+
+
+def test_two_separate_clusters():
+    result = syn.clusters([edge("a", "b"), edge("c", "d")])
+    assert {v["cluster_id"] for v in result.values()} == {"a", "c"}
+    assert all(v["cluster_size"] == 2 for v in result.values())
+
+
+def test_shared_paragraphs_need_most_of_the_paragraph():
+    wire = story(4, 1)[0]
+    mine = syn.article_features(article("m", story(5, 3) + [wire]))
+    other = syn.article_features(article("o", [wire.replace("إلى", "الى")] + story(6, 3), source="t"))
+    unrelated = syn.article_features(article("u", story(7, 4), source="t"))
+    assert syn.shared_paragraphs(mine, other["shingles"]) == [3]
+    assert syn.shared_paragraphs(mine, unrelated["shingles"]) == []
+
+
+def summary(a):
+    return (a["article_id"], a["cluster_id"], a["cluster_size"], a["is_canonical"], a["duplicate_of"],
+            a["wire_paragraph_count"], tuple(a["wire_article_ids"]))
+
+
+def test_detect_syndication_finds_exact_near_and_truncated_copies_and_wire_paragraphs():
+    original = story(10, 10)
+    near = ["مقدمة جديدة كتبها المحرر للموقع"] + [p.replace("أ", "ا").replace("ى", "ي") for p in original[1:]]
+    truncated = original[:4]
+    wire = story(11, 1)[0]
+    docs = [
+        article("orig", original, "agency", D(2024, 6, 18)),
+        article("exact", original, "outlet1", D(2024, 6, 19)),
+        article("near", near, "outlet2", D(2024, 6, 19)),
+        article("trunc", truncated, "outlet3", D(2024, 6, 20)),
+        article("own1", story(12, 5) + [wire], "outlet4"),
+        article("own2", [wire] + story(13, 6), "outlet5"),
+        article("same1", story(14, 5) + [wire], "outlet6"),
+        article("same2", story(15, 5) + [wire], "outlet6"),
+        article("alone", story(16, 6), "outlet7"),
+    ]
+    wire_ids = ("own1", "own2", "same1", "same2")
+    # copies from other sources share their paragraphs as wire copy too
+    expected = [
+        ("orig", "orig", 4, True, None, 10, ("exact", "near", "trunc")),
+        ("exact", "orig", 4, False, "orig", 10, ("near", "orig", "trunc")),
+        ("near", "orig", 4, False, "orig", 9, ("exact", "orig", "trunc")),
+        ("trunc", "orig", 4, False, "orig", 4, ("exact", "near", "orig")),
+        ("alone", "alone", 1, True, None, 0, ()),
+    ] + [
+        # a wire paragraph counts when it stands in another source's article only
+        (i, i, 1, True, None, 1, tuple(sorted(set(wire_ids) - {i} - ({"same1", "same2"} if i.startswith("same") else set()))))
+        for i in wire_ids
+    ]
+    with TestPipeline() as p:
+        result = p | beam.Create(docs) | syn.DetectSyndication()
+        assert_that(result | beam.Map(summary), equal_to(expected))
+
+
+def test_copies_below_the_thresholds_are_not_clustered():
+    base = story(20, 10)
+    half_rewritten = base[:5] + story(21, 5)
+    docs = [article("a", base, "s1"), article("b", half_rewritten, "s2")]
+    with TestPipeline() as p:
+        result = p | beam.Create(docs) | syn.DetectSyndication()
+        assert_that(result | beam.Map(lambda a: (a["article_id"], a["cluster_size"], a["wire_paragraph_count"])),
+                    equal_to([("a", 1, 5), ("b", 1, 5)]))
+
+
+@pytest.mark.parametrize("jaccard, containment, expected", [(0.8, 0.9, False), (0.3, 0.9, True), (0.8, 0.4, True)])
+def test_is_copy_thresholds(jaccard, containment, expected):
+    verified = {"jaccard": 0.5, "containment": 0.6}
+    assert syn.is_copy(verified, jaccard, containment) is expected
