@@ -7,7 +7,7 @@ OUTPUT ?= out
 WHEELS := $(wildcard /opt/wheels)
 TORCH ?= torch==2.13.0
 
-.PHONY: install test run bench clean
+.PHONY: install test run bench bench-quality clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,6 @@ bench:
 
 clean:
 	rm -rf $(OUTPUT) build *.egg-info .pytest_cache bench-out
+
+bench-quality:
+	$(BIN)/python -m benchmarks.quality

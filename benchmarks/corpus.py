@@ -20,13 +20,23 @@ WORDS = (
     "الجانبين البلدين المشترك الإقليمي العالمي النمو التضخم الموازنة العام المقبل الماضي "
     "في على من إلى أن مع بين حول بعد قبل خلال منذ عن كما التي الذي هذه هذا"
 ).split()
+_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+_vocabulary_rng = random.Random(1)
+# A Zipf-distributed vocabulary, as in real text: the words above are the
+# most frequent, then thousands of made-up words, so unrelated articles
+# share few word 3-grams (a small vocabulary would make every pair look alike).
+VOCABULARY = list(WORDS) + sorted({
+    _vocabulary_rng.choice(("", "", "ال", "و", "ب")) + "".join(_vocabulary_rng.choices(_LETTERS, k=_vocabulary_rng.randint(3, 6)))
+    for _ in range(12000)
+})
+_WEIGHTS = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
 OUTLETS = ("aawsat", "alrai", "khabaryn", "aljazeera", "alarabiya", "skynews", "youm7", "hespress")
 FIRST_DAY = dt.date(2024, 6, 1)
 MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
 
 
 def sentence(rng):
-    words = rng.choices(WORDS, k=rng.randint(8, 22))
+    words = rng.choices(VOCABULARY, weights=_WEIGHTS, k=rng.randint(8, 22))
     if rng.random() < 0.2:
         words[0] = words[0] + "َ"
     return " ".join(words) + "."

@@ -63,7 +63,8 @@ class Rules:
     """Compiled chrome patterns."""
 
     end_markers: frozenset
-    link_markers: tuple
+    link_markers: frozenset
+    longest_link_marker: int
     agency: re.Pattern
     site_names: frozenset
     line_patterns: tuple
@@ -82,7 +83,8 @@ def load_rules(extra_path=None):
     agencies = _alternation(spec["agencies"])
     return Rules(
         end_markers=frozenset(matching_key(m) for m in spec["end_markers"]),
-        link_markers=tuple(sorted({matching_key(m) for m in spec["link_markers"]}, key=len, reverse=True)),
+        link_markers=frozenset(matching_key(m) for m in spec["link_markers"]),
+        longest_link_marker=max(len(matching_key(m).split()) for m in spec["link_markers"]),
         agency=re.compile(rf"(?:^|[\s(،,/\-]|\b)(?:{agencies})(?:$|[\s)،,/\-]|\b)", re.I),
         site_names=frozenset(matching_key(s) for s in spec["site_names"]),
         line_patterns=tuple(
@@ -93,15 +95,18 @@ def load_rules(extra_path=None):
     )
 
 
-def structural_reason(paragraph, rules):
-    """Why a single line is chrome by its own look, or None."""
+def structural_reason(paragraph, rules, key=None):
+    """Why a single line is chrome by its own look, or None. ``key`` is the
+    paragraph's matching key, when the caller has it already."""
     if not ARABIC_LETTER.search(paragraph):
         return NO_ARABIC
     folded = fold_arabic(paragraph).strip()
     words = folded.split()
-    key = matching_key(paragraph)
-    for marker in rules.link_markers:
-        if key.startswith(marker + " ") and _MARKER_TAIL.match(folded[len(_prefix(folded, marker)):]):
+    key = matching_key(paragraph) if key is None else key
+    key_words = key.split(" ", rules.longest_link_marker)
+    for length in range(1, min(rules.longest_link_marker, len(key_words) - 1) + 1):
+        marker = " ".join(key_words[:length])
+        if marker in rules.link_markers and _MARKER_TAIL.match(folded[len(_prefix(folded, marker)):]):
             return SEE_ALSO
     wholly = _WHOLLY_PARENS.match(folded)
     if wholly and _only_agencies(wholly.group(1), rules):
@@ -156,25 +161,26 @@ def remove_boilerplate(record, rules, source_keys=frozenset()):
     source's boilerplate.
     """
     items, title_in_text = document_paragraphs(record)
+    keys = [matching_key(p) for p in items]
     reasons = [None] * len(items)
     for index, paragraph in enumerate(items):
-        if matching_key(paragraph) in rules.end_markers:
+        if keys[index] in rules.end_markers:
             for later in range(index, len(items)):
                 reasons[later] = reasons[later] or RELATED_BLOCK
             break
-        reasons[index] = structural_reason(paragraph, rules)
+        reasons[index] = structural_reason(paragraph, rules, keys[index])
     title = record.get("title")
     title_index = None
     if title_in_text:
         title_index = next((i for i, r in enumerate(reasons) if r is None), None)
         title = items[title_index] if title_index is not None else None
-    seen = {matching_key(title)} if title else set()
-    for index, paragraph in enumerate(items):
+    title_key = matching_key(title) if title else None
+    seen = {title_key} if title else set()
+    for index, key in enumerate(keys):
         if reasons[index] or index == title_index:
             continue
-        key = matching_key(paragraph)
         if key in seen:
-            reasons[index] = REPEATED_TITLE if title and key == matching_key(title) else REPEAT
+            reasons[index] = REPEATED_TITLE if key == title_key else REPEAT
         elif paragraph_hash(key) in source_keys:
             reasons[index] = SOURCE_BOILERPLATE
         seen.add(key)

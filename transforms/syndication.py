@@ -13,6 +13,7 @@ shared wire copy.
 """
 
 import zlib
+from typing import Tuple
 
 import apache_beam as beam
 import numpy as np
@@ -24,12 +25,14 @@ PERMUTATIONS = 64
 BANDS = 16  # 16 bands x 4 rows: a pair at Jaccard 0.8 is a candidate with p > 0.999
 FINGERPRINT_EVERY = 8  # keep shingles whose hash is 0 mod 8
 MIN_SHARED_FINGERPRINTS = 2
-MAX_BUCKET = 200  # a bucket or fingerprint shared by more articles is a common phrase
+MAX_BUCKET = 200  # an LSH bucket of more articles is skipped
+MAX_FINGERPRINT_GROUP = 50  # a shingle in more articles is a common phrase, not wire copy
 DEFAULT_JACCARD = 0.8
 DEFAULT_CONTAINMENT = 0.9
 DEFAULT_WIRE_CONTAINMENT = 0.7
 DEFAULT_WIRE_MIN_WORDS = 8
 
+_EMPTY = np.zeros(0, dtype=np.uint64)
 _PRIME = np.uint64(4294967311)  # smallest prime above 2**32: (a*x + b) cannot overflow
 _MASK = np.uint64(0xFFFFFFFF)
 _rng = np.random.default_rng(20240619)
@@ -68,9 +71,9 @@ def minhash(shingles):
 
 
 def band_keys(signature):
-    """One LSH bucket key per band."""
+    """One LSH bucket key per band: ``b``, the band number, its rows."""
     rows = PERMUTATIONS // BANDS
-    return [(band, signature[band * rows:(band + 1) * rows].tobytes()) for band in range(BANDS)]
+    return [b"b" + bytes([band]) + signature[band * rows:(band + 1) * rows].tobytes() for band in range(BANDS)]
 
 
 def fingerprints(shingles):
@@ -83,7 +86,7 @@ def article_features(article, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
     of each paragraph long enough to count as wire copy. Shingles do not
     cross paragraph breaks."""
     per_paragraph = []
-    long_paragraphs = []
+    long_index, long_shingles = [], []
     for index, paragraph in enumerate(paragraphs(article["text"])):
         words = matching_key(paragraph).split()
         if not words:
@@ -91,14 +94,18 @@ def article_features(article, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
         hashes = shingle_hashes(words)
         per_paragraph.append(hashes)
         if len(words) >= wire_min_words:
-            long_paragraphs.append((index, hashes))
+            long_index.append(index)
+            long_shingles.append(hashes)
     return {
         "article_id": article["article_id"],
         "source": article.get("source"),
         "date": article.get("date"),
         "published_at": article.get("published_at"),
-        "shingles": np.unique(np.concatenate(per_paragraph)) if per_paragraph else np.zeros(0, dtype=np.uint64),
-        "paragraphs": long_paragraphs,
+        "shingles": np.unique(np.concatenate(per_paragraph)) if per_paragraph else _EMPTY,
+        # long paragraphs, flattened: their indexes, sizes and shingles end to end
+        "paragraph_index": np.array(long_index, dtype=np.int64),
+        "paragraph_sizes": np.array([len(h) for h in long_shingles], dtype=np.int64),
+        "paragraph_shingles": np.concatenate(long_shingles) if long_shingles else _EMPTY,
     }
 
 
@@ -112,12 +119,15 @@ def similarity(a, b):
 
 
 def shared_paragraphs(features, other_shingles, threshold=DEFAULT_WIRE_CONTAINMENT):
-    """Indexes of ``features``' paragraphs that stand (mostly) in the other article."""
-    return [
-        index
-        for index, shingles in features["paragraphs"]
-        if len(shingles) and np.isin(shingles, other_shingles, assume_unique=True).mean() >= threshold
-    ]
+    """Indexes of ``features``' paragraphs that stand (mostly) in the other
+    article: one membership test for all paragraphs at once."""
+    sizes = features["paragraph_sizes"]
+    if not len(sizes):
+        return []
+    found = np.isin(features["paragraph_shingles"], other_shingles).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    shares = np.add.reduceat(found, starts) / sizes
+    return features["paragraph_index"][shares >= threshold].tolist()
 
 
 def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
@@ -215,9 +225,28 @@ def is_copy(verified, jaccard, containment):
     return verified["jaccard"] >= jaccard or verified["containment"] >= containment
 
 
-def _pairs(ids):
+def candidate_keys(keyed_features):
+    """``(bucket_key, article_id)`` for every LSH band and fingerprint."""
+    article_id, features = keyed_features
+    shingles = features["shingles"]
+    keys = band_keys(minhash(shingles))
+    keys += [b"f" + int(f).to_bytes(4, "little") for f in fingerprints(shingles)]
+    return [(key, article_id) for key in keys]
+
+
+def weighted_pairs(bucket):
+    """Pairs of a bucket, weighted so that one shared LSH band, or
+    ``MIN_SHARED_FINGERPRINTS`` shared fingerprints, make a candidate."""
+    key, ids = bucket
+    is_band = key[:1] == b"b"
+    weight = MIN_SHARED_FINGERPRINTS if is_band else 1
+    for pair in _pairs(ids, MAX_BUCKET if is_band else MAX_FINGERPRINT_GROUP):
+        yield pair, weight
+
+
+def _pairs(ids, cap):
     ids = sorted(set(ids))
-    if len(ids) > MAX_BUCKET:
+    if len(ids) > cap:
         return
     for i, first in enumerate(ids):
         for second in ids[i + 1:]:
@@ -263,22 +292,15 @@ class DetectSyndication(beam.PTransform):
         features = articles | "Features" >> beam.Map(
             lambda a: (a["article_id"], article_features(a, wire_min_words))
         )
-        lsh_pairs = (
+        candidates = (
             features
-            | "BandKeys" >> beam.FlatMap(lambda kv: [(key, kv[0]) for key in band_keys(minhash(kv[1]["shingles"]))])
+            | "BucketKeys" >> beam.FlatMap(candidate_keys).with_output_types(Tuple[bytes, str])
             | "Buckets" >> beam.GroupByKey()
-            | "BucketPairs" >> beam.FlatMap(lambda kv: _pairs(kv[1]))
-        )
-        fingerprint_pairs = (
-            features
-            | "Fingerprints" >> beam.FlatMap(lambda kv: [(int(f), kv[0]) for f in fingerprints(kv[1]["shingles"])])
-            | "ArticlesPerFingerprint" >> beam.GroupByKey()
-            | "FingerprintPairs" >> beam.FlatMap(lambda kv: ((pair, 1) for pair in _pairs(kv[1])))
-            | "SharedFingerprints" >> beam.CombinePerKey(sum)
-            | "EnoughShared" >> beam.Filter(lambda kv: kv[1] >= MIN_SHARED_FINGERPRINTS)
+            | "BucketPairs" >> beam.FlatMap(weighted_pairs).with_output_types(Tuple[Tuple[str, str], int])
+            | "PairWeights" >> beam.CombinePerKey(sum)
+            | "Candidates" >> beam.Filter(lambda pair_weight: pair_weight[1] >= MIN_SHARED_FINGERPRINTS)
             | "PairOnly" >> beam.Keys()
         )
-        candidates = (lsh_pairs, fingerprint_pairs) | "AllCandidates" >> beam.Flatten() | beam.Distinct()
         left = (
             {"features": features, "partners": candidates}
             | "JoinFirst" >> beam.CoGroupByKey()

@@ -13,7 +13,7 @@ Two different jobs, kept apart on purpose:
 import re
 import unicodedata
 
-from camel_tools.utils.dediac import dediac_ar
+from camel_tools.utils.charsets import AR_DIAC_CHARSET
 
 # Zero-width characters and bidi controls: invisible, but they break
 # matching and tokenisation (and shift camel-tools NER labels, issue 105).
@@ -25,9 +25,17 @@ _SPACES = re.compile(r"[^\S\n]+")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
+_INVISIBLE_CHARS = (
+    "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
 _TATWEEL = "\u0640"
+# One table does it all: camel-tools' diacritics (tatweel among them) and
+# invisible controls removed, letter and digit variants folded.
 _FOLD = str.maketrans(
     {
+        **{ch: None for ch in AR_DIAC_CHARSET},
+        **{ch: None for ch in _INVISIBLE_CHARS},
         "\u0623": "\u0627",  # أ -> ا
         "\u0625": "\u0627",  # إ -> ا
         "\u0622": "\u0627",  # آ -> ا
@@ -43,8 +51,36 @@ _FOLD = str.maketrans(
         **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
     }
 )
-_NON_WORD = re.compile(r"[^\w]+")
-_UNDERSCORE = re.compile("_+")
+
+
+class _TranslateTable(list):
+    """A plain list to ``str.translate``; its own type keeps Beam's type
+    inference from walking 65,536 entries whenever a function uses it."""
+
+
+def _table(lowercase_and_split):
+    """``str.translate`` table over the Basic Multilingual Plane. A list
+    indexed by code point is much faster than a dict (no exception for
+    every character left alone)."""
+    table = _TranslateTable(range(0x10000))
+    for code in range(0x10000):
+        char = chr(code)
+        if code in _FOLD:
+            table[code] = _FOLD[code]
+        elif not lowercase_and_split:
+            continue
+        elif unicodedata.category(char) == "Mn":
+            table[code] = None
+        elif char.isalnum():
+            lower = char.lower()
+            table[code] = lower if len(lower) == 1 else char
+        else:
+            table[code] = " "
+    return table
+
+
+_FOLD_TABLE = _table(lowercase_and_split=False)
+_KEY_TABLE = _table(lowercase_and_split=True)
 
 ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
 
@@ -69,15 +105,13 @@ def fold_arabic(text):
     """Diacritics and tatweel removed; alef, yeh, teh marbuta, hamza seats
     and digits folded. Keeps punctuation and spacing, so positions of words
     stay recognisable."""
-    return dediac_ar(unicodedata.normalize("NFC", text)).translate(_FOLD)
+    return unicodedata.normalize("NFC", text).translate(_FOLD_TABLE)
 
 
 def matching_key(text):
     """The comparison form of a text: ``fold_arabic``, Latin lowercased,
     punctuation dropped, words separated by single spaces."""
-    folded = fold_arabic(_INVISIBLE.sub("", text)).lower()
-    words = _UNDERSCORE.sub(" ", _NON_WORD.sub(" ", folded))
-    return " ".join(words.split())
+    return " ".join(unicodedata.normalize("NFC", text).translate(_KEY_TABLE).split())
 
 
 def arabic_share(text):

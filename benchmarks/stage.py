@@ -1,0 +1,57 @@
+"""Throughput of the boilerplate + syndication stage alone, in one process
+(one core): a pipeline that builds the articles and counts them, with and
+without the stage; the difference is the stage's time."""
+
+import functools
+import time
+
+import apache_beam as beam
+
+from benchmarks import synthetic
+from transforms.boilerplate import RemoveBoilerplate
+from transforms.read import parse_txt
+from transforms.syndication import DetectSyndication
+from transforms.text import clean_text
+
+SHARDS = 16
+
+
+def as_record(index, item):
+    """A synthetic page as the normalize stage hands it on."""
+    title, body = parse_txt("\n".join(line for line, _ in item["lines"]))
+    return {
+        "article_id": f"a{index:07d}", "title": clean_text(title), "text": clean_text(body), "input_format": "txt",
+        "source": item["source"], "date": item["date"], "published_at": None, "input_path": item["file"],
+        "record_index": 0, "size_bytes": 0,
+    }
+
+
+@functools.lru_cache(maxsize=2)
+def _all_records(articles):
+    return [as_record(i, item) for i, item in enumerate(synthetic.generate(articles))]
+
+
+def _shard(shard, articles):
+    return _all_records(articles)[shard::SHARDS]
+
+
+class BoilerplateAndSyndication(beam.PTransform):
+    def expand(self, records):
+        articles, _, _ = records | RemoveBoilerplate()
+        return articles | DetectSyndication()
+
+
+def _time(articles, stage):
+    _all_records(articles)
+    started = time.perf_counter()
+    with beam.Pipeline() as p:
+        records = p | beam.Create(range(SHARDS)) | beam.FlatMap(_shard, articles)
+        stage(records) | beam.combiners.Count.Globally() | beam.Map(lambda n: None)
+    return time.perf_counter() - started
+
+
+def stage_throughput(articles):
+    """``(articles_per_second, seconds)`` of RemoveBoilerplate + DetectSyndication."""
+    base = _time(articles, lambda records: records)
+    full = _time(articles, lambda records: records | BoilerplateAndSyndication())
+    return articles / max(full - base, 1e-9), full - base
