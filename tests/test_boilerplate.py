@@ -42,6 +42,14 @@ def article(paragraphs, title="عنوان الخبر الرئيسي", input_form
         ("تابعونا على تويتر وفيسبوك للمزيد من الأخبار", bp.PATTERN),
         ("جميع الحقوق محفوظة لموقع الأخبار 2024", bp.PATTERN),
         ("المصدر: وكالة الأنباء الرسمية", bp.PATTERN),
+        ("كتبت سارة علي", bp.PATTERN),
+        ("نشر في: الأحد 2 يونيو 2024 - 20:05 بتوقيت أبوظبي", bp.TIMESTAMP),
+        ("آخر تحديث: 21/8/2024 14:20 (بتوقيت مكة المكرمة)", bp.TIMESTAMP),
+        ("الخميس، ٢٢ أغسطس ٢٠٢٤ ٠١:٣٠ م", bp.TIMESTAMP),
+        ("دبي - العربية.نت", bp.DATELINE),
+        ("العربية.نت", bp.DATELINE),
+        ("هسبريس - مريم الإدريسي", bp.DATELINE),
+        ("ناخبون أمام مركز اقتراع (الجزيرة)", bp.CAPTION),
     ],
 )
 def test_structural_rules_catch_chrome(line, reason):
@@ -58,6 +66,10 @@ def test_structural_rules_catch_chrome(line, reason):
         "وقال محللون لوكالة رويترز إن الاجتماع دليل على تأثير الرئيس الصيني (رويترز).",
         "وتتولى الشرق الأوسط تغطية الحدث من بيروت.",
         "وتأسست منظمة شنغهاي للتعاون في عام 2001 (ومقرها بكين)",
+        "انطلقت المباراة عند الساعة 20:00 بتوقيت القاهرة وسط حضور جماهيري كبير",
+        "كتب الرئيس رسالة مطولة إلى البرلمان يشرح فيها أسباب القرار وتداعياته على الاقتصاد.",
+        "الاقتصاد المصري - تحديات وفرص",
+        "وقال مراسل الجزيرة إن القصف استمر حتى ساعات الصباح الأولى.",
     ],
 )
 def test_structural_rules_keep_body_text(line):
@@ -70,6 +82,13 @@ def test_end_marker_drops_itself_and_everything_after():
     assert cleaned["text"].split("\n") == BODY[:2]
     assert [(r["paragraph_index"], r["reason"]) for r in removed] == [
         (2, bp.RELATED_BLOCK), (3, bp.RELATED_BLOCK), (4, bp.RELATED_BLOCK)]
+
+
+def test_a_lone_link_marker_takes_the_headline_after_it():
+    doc = article([BODY[0], "اقرأ أيضا", "ما الذي ينتظر الاقتصاد في السنوات المقبلة؟", BODY[1], "شاهد أيضاً", BODY[2]])
+    cleaned, removed = remove_boilerplate(doc, RULES)
+    assert cleaned["text"].split("\n") == BODY
+    assert [(r["paragraph_index"], r["reason"]) for r in removed] == [(1, bp.SEE_ALSO), (2, bp.SEE_ALSO), (4, bp.SEE_ALSO)]
 
 
 def test_repeats_and_repeated_title_go_after_their_first_occurrence():

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import apache_beam as beam
 import fsspec
 
+from transforms.dates import MONTH_NAMES
 from transforms.rejects import ONLY_BOILERPLATE, Rejected, reject_record
 from transforms.text import ARABIC_LETTER, fold_arabic, matching_key, paragraphs
 
@@ -38,20 +39,33 @@ CAPTION = "caption"
 CREDIT = "credit"
 BYLINE = "byline"
 SITE_BLURB = "site_blurb"
+TIMESTAMP = "timestamp"
+DATELINE = "dateline"
 PATTERN = "pattern"
 REPEAT = "repeat"
 REPEATED_TITLE = "repeated_title"
 SOURCE_BOILERPLATE = "source_boilerplate"
 LAYER_OF = {
-    **{r: "structure" for r in (NO_ARABIC, RELATED_BLOCK, SEE_ALSO, CAPTION, CREDIT, BYLINE, SITE_BLURB, PATTERN)},
+    **{r: "structure" for r in (NO_ARABIC, RELATED_BLOCK, SEE_ALSO, CAPTION, CREDIT, BYLINE, SITE_BLURB, PATTERN,
+                                 TIMESTAMP, DATELINE)},
     REPEAT: "repeat", REPEATED_TITLE: "repeat", SOURCE_BOILERPLATE: "corpus",
 }
 
 _SENTENCE_END = re.compile(r"[.!?؟…]\s*$")
+_STATEMENT_END = re.compile(r"[.!…]\s*$")
 _TRAILING_PARENS = re.compile(r"\(([^()]{1,80})\)\s*$")
 _WHOLLY_PARENS = re.compile(r"^\(([^()]{1,120})\)\.?$")
 _BYLINE = re.compile(r"^«?[^()«»]{2,40}»?\s*\([^()]{2,30}\)$")
 _MARKER_TAIL = re.compile(r"^\s*[:：\-–—]")
+_DASH = re.compile(r"\s[-–—|]\s")
+_DIGIT = re.compile(r"\d")
+# Day names, month names (every regional form) and clock words, for lines
+# that are only a publication time.
+_DATE_WORDS = (
+    "الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت",
+    "م", "ص", "مساء", "صباحا", "بتوقيت", "توقيت", "غرينتش", "GMT", "GST", "UTC", "ساعة", "دقيقة",
+    *MONTH_NAMES,
+)
 
 
 def _alternation(items):
@@ -67,9 +81,12 @@ class Rules:
     longest_link_marker: int
     agency: re.Pattern
     site_names: frozenset
+    outlet_names: frozenset
+    timestamp_words: frozenset
     line_patterns: tuple
     caption_max_words: int
     byline_max_words: int
+    timestamp_max_words: int
 
 
 def load_rules(extra_path=None):
@@ -87,11 +104,16 @@ def load_rules(extra_path=None):
         longest_link_marker=max(len(matching_key(m).split()) for m in spec["link_markers"]),
         agency=re.compile(rf"(?:^|[\s(،,/\-]|\b)(?:{agencies})(?:$|[\s)،,/\-]|\b)", re.I),
         site_names=frozenset(matching_key(s) for s in spec["site_names"]),
+        outlet_names=frozenset(matching_key(s) for s in spec["outlet_names"]),
+        timestamp_words=frozenset(
+            word for phrase in spec["timestamp_prefixes"] + list(_DATE_WORDS) for word in matching_key(phrase).split()
+        ),
         line_patterns=tuple(
             re.compile(fold_arabic(p).replace("{agency}", agencies), re.I) for p in spec["line_patterns"]
         ),
         caption_max_words=int(spec["caption_max_words"]),
         byline_max_words=int(spec["byline_max_words"]),
+        timestamp_max_words=int(spec["timestamp_max_words"]),
     )
 
 
@@ -121,10 +143,31 @@ def structural_reason(paragraph, rules, key=None):
             return CAPTION
     if len(words) <= rules.byline_max_words and _BYLINE.match(folded):
         return BYLINE
+    if len(words) <= rules.byline_max_words and _is_dateline(folded, key, rules):
+        return DATELINE
+    if len(words) <= rules.timestamp_max_words and _is_timestamp(key, rules):
+        return TIMESTAMP
     last_word = key.rsplit(" ", 1)[-1] if key else ""
     if last_word in rules.site_names or any(key.endswith(" " + s) for s in rules.site_names if " " in s):
         return SITE_BLURB
     return None
+
+
+def _is_dateline(folded, key, rules):
+    """An outlet's name alone, or "city - outlet" / "outlet - author"."""
+    if key in rules.outlet_names:
+        return True
+    sides = _DASH.split(folded, maxsplit=1)
+    return len(sides) == 2 and any(matching_key(side) in rules.outlet_names for side in sides)
+
+
+def _is_timestamp(key, rules):
+    """A line that is mostly a date and a time: "نشر في: الأحد 2 يونيو 2024 - 20:05"."""
+    if not _DIGIT.search(key):
+        return False
+    words = key.split()
+    dated = sum(1 for w in words if w.isdigit() or w in rules.timestamp_words)
+    return dated >= 0.6 * len(words)
 
 
 def _prefix(folded, marker):
@@ -132,6 +175,12 @@ def _prefix(folded, marker):
     wanted = len(marker.split())
     match = re.match(r"\W*" + r"\W+".join([r"\w+"] * wanted), folded)
     return match.group(0) if match else ""
+
+
+def _is_headline(paragraph, rules):
+    """A linked headline: short, not ending like a sentence (a question
+    mark may end a headline)."""
+    return len(paragraph.split()) <= rules.caption_max_words and not _STATEMENT_END.search(paragraph)
 
 
 def _only_agencies(inner, rules):
@@ -168,7 +217,13 @@ def remove_boilerplate(record, rules, source_keys=frozenset()):
             for later in range(index, len(items)):
                 reasons[later] = reasons[later] or RELATED_BLOCK
             break
-        reasons[index] = structural_reason(paragraph, rules, keys[index])
+        if keys[index] in rules.link_markers:
+            reasons[index] = SEE_ALSO
+            following = index + 1
+            if following < len(items) and _is_headline(items[following], rules):
+                reasons[following] = SEE_ALSO
+            continue
+        reasons[index] = reasons[index] or structural_reason(paragraph, rules, keys[index])
     title = record.get("title")
     title_index = None
     if title_in_text:

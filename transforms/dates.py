@@ -106,6 +106,8 @@ _MONTHS = {
     12: ["ديسمبر", "كانون الاول", "دجنبر"],
 }
 _MONTH_BY_NAME = {name: month for month, names in _MONTHS.items() for name in names}
+#: Every month name, in every regional form (folded spelling).
+MONTH_NAMES = tuple(_MONTH_BY_NAME)
 _MONTH_NAME = "|".join(sorted(map(re.escape, _MONTH_BY_NAME), key=len, reverse=True))
 # "19 يونيو 2024", "19 يونيو/ حزيران 2024", "3 من سبتمبر عام 2025", "٣ أيلول، ٢٠٢٥"
 _TEXT_DATE = re.compile(
