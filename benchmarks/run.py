@@ -14,6 +14,7 @@ import sys
 import time
 
 from benchmarks.corpus import write_corpus
+from benchmarks.stage import plain_function_throughput, stage_throughput
 
 CONFIGURATIONS = {
     "direct, in-process": [],
@@ -36,6 +37,7 @@ def run_job(corpus, output, extra):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--stage_articles", type=int, default=8000)
     parser.add_argument("--days", type=int, default=90, help="days the corpus spans (x 8 outlets = partitions)")
     parser.add_argument("--workdir", default="bench-out")
     args = parser.parse_args(argv)
@@ -52,6 +54,11 @@ def main(argv=None):
         assert report["articles_written"] == args.articles, report
         print(f"{name:<30} {seconds:>8.1f} {args.articles / seconds:>11.0f} {peak_mb:>12.0f}  {report['balanced']}")
     print("seconds include interpreter and Beam start-up; peak RSS is the largest single process")
+    print(f"\nboilerplate + syndication stage on the synthetic corpus ({args.stage_articles} articles):")
+    per_second, seconds = stage_throughput(args.stage_articles)
+    print(f"  Beam DirectRunner, one process:      {per_second:8.0f} articles/s ({seconds:.1f} s)")
+    per_second, seconds = plain_function_throughput(args.stage_articles)
+    print(f"  the stage's functions, one core:      {per_second:8.0f} articles/s ({seconds:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ import time
 import apache_beam as beam
 
 from benchmarks import synthetic
-from transforms.boilerplate import RemoveBoilerplate
+from transforms import syndication
+from transforms.boilerplate import RemoveBoilerplate, load_rules, remove_boilerplate
 from transforms.read import parse_txt
 from transforms.syndication import DetectSyndication
 from transforms.text import clean_text
@@ -55,3 +56,29 @@ def stage_throughput(articles):
     base = _time(articles, lambda records: records)
     full = _time(articles, lambda records: records | BoilerplateAndSyndication())
     return articles / max(full - base, 1e-9), full - base
+
+
+def plain_function_throughput(articles):
+    """``(articles_per_second, seconds)`` of the stage's per-article work
+    without the runner: boilerplate layers, shingles, MinHash and bucket
+    keys, and the verification of every candidate pair found."""
+    records = _all_records(articles)
+    rules = load_rules()
+    started = time.perf_counter()
+    buckets = {}
+    features = {}
+    for record in records:
+        cleaned, _ = remove_boilerplate(record, rules)
+        keyed = (cleaned["article_id"], syndication.article_features(cleaned))
+        features[keyed[0]] = keyed[1]
+        for key, article_id in syndication.candidate_keys(keyed):
+            buckets.setdefault(key, []).append(article_id)
+    weights = {}
+    for bucket in buckets.items():
+        for pair, weight in syndication.weighted_pairs(bucket):
+            weights[pair] = weights.get(pair, 0) + weight
+    for (a, b), weight in weights.items():
+        if weight >= syndication.MIN_SHARED_FINGERPRINTS:
+            syndication.verify_pair(features[a], features[b])
+    seconds = time.perf_counter() - started
+    return articles / seconds, seconds

@@ -26,7 +26,7 @@ import fsspec
 
 from transforms.dates import MONTH_NAMES
 from transforms.rejects import ONLY_BOILERPLATE, Rejected, reject_record
-from transforms.text import ARABIC_LETTER, fold_arabic, matching_key, paragraphs
+from transforms.text import ARABIC_LETTER, fold_arabic, fold_paragraphs, matching_key, paragraph_keys, paragraphs
 
 DEFAULT_PATTERNS = pathlib.Path(__file__).parent / "data" / "boilerplate.json"
 DEFAULT_MIN_SOURCE_DOCS = 5
@@ -88,6 +88,11 @@ class Rules:
     byline_max_words: int
     timestamp_max_words: int
 
+    @property
+    def short_line_words(self):
+        """Lines longer than this can only be caught by the first rules."""
+        return max(self.caption_max_words, self.byline_max_words, self.timestamp_max_words, 20)
+
 
 def load_rules(extra_path=None):
     """The shipped patterns, plus a user's file (same keys) where given."""
@@ -117,39 +122,41 @@ def load_rules(extra_path=None):
     )
 
 
-def structural_reason(paragraph, rules, key=None):
-    """Why a single line is chrome by its own look, or None. ``key`` is the
-    paragraph's matching key, when the caller has it already."""
+def structural_reason(paragraph, rules, key=None, folded=None):
+    """Why a single line is chrome by its own look, or None. ``key`` and
+    ``folded`` are its matching key and folded form, when the caller has
+    them already."""
     if not ARABIC_LETTER.search(paragraph):
         return NO_ARABIC
-    folded = fold_arabic(paragraph).strip()
-    words = folded.split()
+    folded = (fold_arabic(paragraph) if folded is None else folded).strip()
     key = matching_key(paragraph) if key is None else key
     key_words = key.split(" ", rules.longest_link_marker)
     for length in range(1, min(rules.longest_link_marker, len(key_words) - 1) + 1):
         marker = " ".join(key_words[:length])
         if marker in rules.link_markers and _MARKER_TAIL.match(folded[len(_prefix(folded, marker)):]):
             return SEE_ALSO
-    wholly = _WHOLLY_PARENS.match(folded)
-    if wholly and _only_agencies(wholly.group(1), rules):
-        return CREDIT
     for pattern in rules.line_patterns:
         if pattern.search(folded):
             return CREDIT if "وكالات" in folded or rules.agency.search(folded) else PATTERN
-    trailing = _TRAILING_PARENS.search(folded)
-    if trailing and len(words) <= rules.caption_max_words and rules.agency.search(trailing.group(1)):
-        before = folded[: trailing.start()]
-        if not _SENTENCE_END.search(before):
-            return CAPTION
-    if len(words) <= rules.byline_max_words and _BYLINE.match(folded):
-        return BYLINE
-    if len(words) <= rules.byline_max_words and _is_dateline(folded, key, rules):
-        return DATELINE
-    if len(words) <= rules.timestamp_max_words and _is_timestamp(key, rules):
-        return TIMESTAMP
     last_word = key.rsplit(" ", 1)[-1] if key else ""
     if last_word in rules.site_names or any(key.endswith(" " + s) for s in rules.site_names if " " in s):
         return SITE_BLURB
+    words = len(folded.split())
+    if words > rules.short_line_words:
+        return None  # the rules below are for short lines only
+    wholly = _WHOLLY_PARENS.match(folded)
+    if wholly and _only_agencies(wholly.group(1), rules):
+        return CREDIT
+    trailing = _TRAILING_PARENS.search(folded)
+    if trailing and words <= rules.caption_max_words and rules.agency.search(trailing.group(1)):
+        if not _SENTENCE_END.search(folded[: trailing.start()]):
+            return CAPTION
+    if words <= rules.byline_max_words and _BYLINE.match(folded):
+        return BYLINE
+    if words <= rules.byline_max_words and _is_dateline(folded, key, rules):
+        return DATELINE
+    if words <= rules.timestamp_max_words and _is_timestamp(key, rules):
+        return TIMESTAMP
     return None
 
 
@@ -210,7 +217,8 @@ def remove_boilerplate(record, rules, source_keys=frozenset()):
     source's boilerplate.
     """
     items, title_in_text = document_paragraphs(record)
-    keys = [matching_key(p) for p in items]
+    keys = paragraph_keys("\n".join(items)) if items else []
+    folded = fold_paragraphs("\n".join(items)) if items else []
     reasons = [None] * len(items)
     for index, paragraph in enumerate(items):
         if keys[index] in rules.end_markers:
@@ -223,7 +231,7 @@ def remove_boilerplate(record, rules, source_keys=frozenset()):
             if following < len(items) and _is_headline(items[following], rules):
                 reasons[following] = SEE_ALSO
             continue
-        reasons[index] = reasons[index] or structural_reason(paragraph, rules, keys[index])
+        reasons[index] = reasons[index] or structural_reason(paragraph, rules, keys[index], folded[index])
     title = record.get("title")
     title_index = None
     if title_in_text:
@@ -269,7 +277,7 @@ def source_paragraph_keys(article):
     paragraph of an article: what layer 2 counts. Exact copies of one
     article share a document hash, so they count once."""
     items, _ = document_paragraphs(article)
-    keys = [matching_key(p) for p in items]
+    keys = paragraph_keys("\n".join(items)) if items else []
     document = paragraph_hash("\n".join(keys))
     return [((article.get("source"), paragraph_hash(k)), document) for k in set(keys) if k]
 
