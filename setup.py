@@ -8,6 +8,7 @@ setup(
     description="Apache Beam batch job: Arabic news files to partitioned Parquet tables.",
     python_requires=">=3.11",
     packages=["pipelines", "transforms", "schemas"],
+    package_data={"transforms": ["data/*.json"], "schemas": ["SCHEMA.md"]},
     install_requires=[
         "apache-beam[gcp]>=2.77,<2.78",
         "pyarrow>=17",
