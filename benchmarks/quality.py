@@ -14,7 +14,14 @@ import numpy as np
 
 from benchmarks import synthetic
 from pipelines.akhbar import run
-from transforms.syndication import DEFAULT_CONTAINMENT, DEFAULT_JACCARD, shingle_hashes, similarity
+from transforms.syndication import (
+    DEFAULT_CONTAINMENT,
+    DEFAULT_JACCARD,
+    DEFAULT_WIRE_CONTAINMENT,
+    DEFAULT_WIRE_MIN_WORDS,
+    shingle_hashes,
+    similarity,
+)
 from transforms.text import matching_key
 
 DEV_SET = pathlib.Path(__file__).resolve().parent.parent / "dev" / "boilerplate" / "tagged"
@@ -48,7 +55,7 @@ def job_output(items, workdir):
     output = workdir / "out"
     report = run(["--input", str(corpus), "--output", str(output)])
     articles = duckdb.sql(
-        f"select input_path, article_id, title, cluster_id, cluster_size from "
+        f"select input_path, article_id, title, cluster_id, cluster_size, wire_article_ids from "
         f"read_parquet('{output}/articles/**/*.parquet', hive_partitioning = true)"
     ).fetchall()
     removed = duckdb.sql(
@@ -62,10 +69,12 @@ def job_output(items, workdir):
     for article_id, index in removed:
         by_article.setdefault(article_id, set()).add(index)
     results = {}
-    for input_path, article_id, title, cluster_id, cluster_size in articles:
-        name = str(pathlib.Path(input_path).relative_to(corpus))
-        results[name] = {"title": title, "removed": by_article.get(article_id, set()),
-                         "cluster": cluster_id, "cluster_size": cluster_size}
+    file_of = {article_id: str(pathlib.Path(path).relative_to(corpus)) for path, article_id, *_ in articles}
+    for input_path, article_id, title, cluster_id, cluster_size, wire_ids in articles:
+        results[file_of[article_id]] = {
+            "title": title, "removed": by_article.get(article_id, set()), "cluster": cluster_id,
+            "cluster_size": cluster_size, "wire": {file_of[other] for other in wire_ids},
+        }
     for input_path in rejected:
         results[str(pathlib.Path(input_path).relative_to(corpus))] = None
     return results, report
@@ -130,6 +139,38 @@ def syndication_scores(items, results):
     }
 
 
+def _paragraph_shingles(item):
+    return [shingle_hashes(matching_key(text).split()) for text, label in item["lines"]
+            if label == "body" and len(text.split()) >= DEFAULT_WIRE_MIN_WORDS]
+
+
+def wire_scores(items, results):
+    """Pairwise precision and recall of shared wire paragraphs: two articles
+    of different sources where a long body paragraph of one stands (at
+    least ``DEFAULT_WIRE_CONTAINMENT`` of its shingles) in the other's body.
+    The truth is found exactly, through an index of body shingles."""
+    source = {item["file"]: item["source"] for item in items}
+    index = {}
+    for item in items:
+        for shingle in _body_shingles(item).tolist():
+            index.setdefault(shingle, []).append(item["file"])
+    truth = set()
+    for item in items:
+        for paragraph in _paragraph_shingles(item):
+            hits = {}
+            for shingle in set(paragraph.tolist()):
+                for other in index.get(shingle, ()):
+                    hits[other] = hits.get(other, 0) + 1
+            for other, count in hits.items():
+                if source[other] != item["source"] and count >= DEFAULT_WIRE_CONTAINMENT * len(set(paragraph.tolist())):
+                    truth.add(tuple(sorted((item["file"], other))))
+    predicted = {tuple(sorted((item["file"], other))) for item in items if results[item["file"]]
+                 for other in results[item["file"]]["wire"]}
+    found = predicted & truth
+    return {"precision": len(found) / max(len(predicted), 1), "recall": len(found) / max(len(truth), 1),
+            "true_pairs": len(truth), "predicted_pairs": len(predicted)}
+
+
 def evaluate(name, items, workdir):
     results, report = job_output(items, workdir)
     return {
@@ -138,12 +179,13 @@ def evaluate(name, items, workdir):
         "sources": len({i["source"] for i in items}),
         "boilerplate": boilerplate_scores(items, results),
         "syndication": syndication_scores(items, results),
+        "wire": wire_scores(items, results),
         "seconds": report["elapsed_seconds"],
     }
 
 
 def print_scores(scores):
-    b, s = scores["boilerplate"], scores["syndication"]
+    b, s, w = scores["boilerplate"], scores["syndication"], scores["wire"]
     print(f"\n{scores['corpus']}: {scores['articles']} articles, {scores['sources']} sources")
     print(f"  boilerplate  precision {b['precision']:.3f}  recall {b['recall']:.3f}  "
           f"({b['chrome_lines']} chrome lines, {b['body_lines_lost']} body lines lost; "
@@ -152,6 +194,9 @@ def print_scores(scores):
           f"recall within J>={DEFAULT_JACCARD} or C>={DEFAULT_CONTAINMENT}: {s['recall_within_thresholds']:.3f}  "
           f"({s['true_pairs']} true pairs, {s['true_pairs_within_thresholds']} within thresholds, "
           f"{s['predicted_pairs']} predicted)")
+    print(f"  wire copy    precision {w['precision']:.3f}  recall {w['recall']:.3f}  "
+          f"(article pairs of different sources sharing a paragraph: {w['true_pairs']} true, "
+          f"{w['predicted_pairs']} predicted)")
 
 
 def main(argv=None):

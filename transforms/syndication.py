@@ -22,7 +22,7 @@ from transforms.text import paragraph_keys
 SHINGLE_WORDS = 3
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands x 4 rows: a pair at Jaccard 0.8 is a candidate with p > 0.999
-FINGERPRINT_EVERY = 8  # keep shingles whose hash is 0 mod 8
+MINIMA_PER_PARAGRAPH = 2  # each long paragraph's smallest shingle hashes are its fingerprints
 MIN_SHARED_FINGERPRINTS = 2
 MAX_BUCKET = 200  # an LSH bucket of more articles is skipped
 MAX_FINGERPRINT_GROUP = 50  # a shingle in more articles is a common phrase, not wire copy
@@ -32,11 +32,13 @@ DEFAULT_WIRE_CONTAINMENT = 0.7
 DEFAULT_WIRE_MIN_WORDS = 8
 
 _EMPTY = np.zeros(0, dtype=np.uint64)
-_PRIME = np.uint64(4294967311)  # smallest prime above 2**32: (a*x + b) cannot overflow
+_SHIFT = np.uint64(32)
 _MASK = np.uint64(0xFFFFFFFF)
 _rng = np.random.default_rng(20240619)
-_A = _rng.integers(1, 2**32 - 1, size=PERMUTATIONS, dtype=np.uint64)
-_B = _rng.integers(0, 2**32 - 1, size=PERMUTATIONS, dtype=np.uint64)
+# Multiply-shift hashing: h(x) = ((a*x + b) mod 2**64) >> 32, a odd. No
+# modulo by a prime, so numpy does it at full speed.
+_A = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS, dtype=np.uint64)
 _MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint64)[:SHINGLE_WORDS]
 _BYTE_WEIGHTS = _rng.integers(1, 2**32 - 1, size=64, dtype=np.uint64)
 _FINAL_MIX = np.uint64(0xBF58476D1CE4E5B9)
@@ -118,8 +120,8 @@ def minhash(shingles):
     all permutations and shingles at once."""
     if len(shingles) == 0:
         return np.full(PERMUTATIONS, 0xFFFFFFFF, dtype=np.uint64)
-    values = (_A[:, None] * shingles[None, :] + _B[:, None]) % _PRIME
-    return values.min(axis=1) & _MASK
+    values = (_A[:, None] * shingles[None, :] + _B[:, None]) >> _SHIFT
+    return values.min(axis=1)
 
 
 def band_keys(signature):
@@ -128,9 +130,19 @@ def band_keys(signature):
     return [b"b" + bytes([band]) + signature[band * rows:(band + 1) * rows].tobytes() for band in range(BANDS)]
 
 
-def fingerprints(shingles):
-    """The sampled shingles two articles must share to be compared."""
-    return shingles[shingles % np.uint64(FINGERPRINT_EVERY) == 0]
+def fingerprints(features):
+    """The shingles two articles must share to be compared: the smallest
+    ``MINIMA_PER_PARAGRAPH`` shingle hashes of each long paragraph (a
+    bottom-k sketch), so a paragraph copied word for word always shares all
+    of them and an edited one most."""
+    sizes = feature_array(features, "paragraph_sizes")
+    if not len(sizes):
+        return _EMPTY
+    values = feature_array(features, "paragraph_shingles")
+    paragraph = np.repeat(np.arange(len(sizes)), sizes)
+    order = np.lexsort((values, paragraph))
+    rank = np.arange(len(values)) - np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+    return np.unique(values[order][rank < MINIMA_PER_PARAGRAPH])
 
 
 def article_features(article, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
@@ -296,7 +308,8 @@ def candidate_keys(keyed_features):
     article_id, features = keyed_features
     shingles = feature_array(features, "shingles").astype(np.uint64)
     keys = band_keys(minhash(shingles))
-    keys += [b"f" + int(f).to_bytes(4, "little") for f in fingerprints(shingles)]
+    blob = fingerprints(features).astype("<u4").tobytes()
+    keys += [b"f" + blob[i:i + 4] for i in range(0, len(blob), 4)]
     return [(key, article_id) for key in keys]
 
 
