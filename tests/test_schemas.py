@@ -22,3 +22,10 @@ def test_partition_columns_are_not_inside_the_files():
     for schema in schemas.TABLES.values():
         assert not {f.name for f in schemas.PARTITION_FIELDS} & set(schema.names)
 
+
+
+def test_schema_md_documents_every_boilerplate_reason():
+    from transforms.boilerplate import LAYER_OF
+
+    for reason, layer in LAYER_OF.items():
+        assert f"| `{reason}` | {layer} |" in SCHEMA_MD, reason
