@@ -27,7 +27,8 @@ from transforms.write import DEFAULT_ROWS_PER_FILE, WriteTables, new_run_id
 
 DESCRIPTION = (
     "Turn Arabic news article files (.txt, .json, .jsonl, optionally .gz/.bz2/.zst) "
-    "into date/source-partitioned Parquet tables: articles, entities, rejects."
+    "into clean, deduplicated, date/source-partitioned Parquet tables: articles "
+    "(page chrome removed, syndicated copies flagged), entities, removed_paragraphs, rejects."
 )
 EPILOG = (
     "Any Apache Beam pipeline option is accepted too, e.g. --runner, "
@@ -36,79 +37,59 @@ EPILOG = (
 )
 
 
+# Every option of ours: (name, type, default, help). "%(default)s" is filled in.
+OPTIONS = (
+    ("--input", None, None,
+     "File, folder (read recursively) or glob; local path or any fsspec URL such as "
+     "gs://bucket/path. Repeat for several inputs. Required."),
+    ("--output", str, None,
+     "Folder (local or fsspec URL) that receives articles/, entities/, removed_paragraphs/, "
+     "rejects/ and _run_report.json. Required."),
+    ("--manifest", str, None,
+     "CSV or JSONL file mapping file paths or URLs to source, date and url. "
+     "Default: manifest.jsonl or manifest.csv inside an input folder."),
+    ("--max_file_bytes", int, DEFAULT_MAX_FILE_BYTES,
+     "Largest .txt/.json file read whole, after decompression; larger files are rejected "
+     "(file_too_large). Default: %(default)s."),
+    ("--max_record_bytes", int, DEFAULT_MAX_RECORD_BYTES,
+     "Longest JSONL line; longer lines are rejected (record_too_large) without being held "
+     "in memory. Default: %(default)s."),
+    ("--max_article_chars", int, DEFAULT_MAX_ARTICLE_CHARS,
+     "Longest cleaned body kept; longer ones are rejected (text_too_long). Default: %(default)s."),
+    ("--max_title_chars", int, DEFAULT_MAX_TITLE_CHARS,
+     "Longest title kept; longer ones are rejected (title_too_long). Default: %(default)s."),
+    ("--boilerplate_patterns", str, None,
+     "JSON file of extra page-chrome patterns (same keys as transforms/data/boilerplate.json; "
+     "lists are added to the shipped ones)."),
+    ("--boilerplate_min_source_docs", int, DEFAULT_MIN_SOURCE_DOCS,
+     "A paragraph found in at least this many different articles of one source is that "
+     "source's boilerplate. Default: %(default)s."),
+    ("--syndication_jaccard", float, DEFAULT_JACCARD,
+     "Two articles are copies when the Jaccard similarity of their word 3-shingles reaches "
+     "this... Default: %(default)s."),
+    ("--syndication_containment", float, DEFAULT_CONTAINMENT,
+     "...or when this share of the shorter one's shingles is in the longer one (a truncated "
+     "copy). Default: %(default)s."),
+    ("--wire_paragraph_containment", float, DEFAULT_WIRE_CONTAINMENT,
+     "A paragraph is shared wire copy when this share of its shingles stands in an article "
+     "of another source. Default: %(default)s."),
+    ("--wire_paragraph_min_words", int, DEFAULT_WIRE_MIN_WORDS,
+     "Shorter paragraphs are never counted as wire copy. Default: %(default)s."),
+    ("--rows_per_file", int, DEFAULT_ROWS_PER_FILE,
+     "Rows per Parquet file inside a partition. Default: %(default)s."),
+)
+
+
 class AkhbarOptions(PipelineOptions):
     """Every option of the akhbar job (Beam's own options come on top)."""
 
     @classmethod
     def _add_argparse_args(cls, parser):
-        parser.add_argument(
-            "--input", action="append", default=None,
-            help="File, folder (read recursively) or glob; local path or any fsspec URL "
-                 "such as gs://bucket/path. Repeat for several inputs. Required.",
-        )
-        parser.add_argument(
-            "--output", default=None,
-            help="Folder (local or fsspec URL) that receives articles/, entities/, "
-                 "rejects/ and _run_report.json. Required.",
-        )
-        parser.add_argument(
-            "--manifest", default=None,
-            help="CSV or JSONL file mapping file paths or URLs to source, date and url. "
-                 "Default: manifest.jsonl or manifest.csv inside an input folder.",
-        )
-        parser.add_argument(
-            "--max_file_bytes", type=int, default=DEFAULT_MAX_FILE_BYTES,
-            help="Largest .txt/.json file read whole, after decompression; larger files "
-                 "are rejected (file_too_large). Default: %(default)s.",
-        )
-        parser.add_argument(
-            "--max_record_bytes", type=int, default=DEFAULT_MAX_RECORD_BYTES,
-            help="Longest JSONL line; longer lines are rejected (record_too_large) "
-                 "without being held in memory. Default: %(default)s.",
-        )
-        parser.add_argument(
-            "--max_article_chars", type=int, default=DEFAULT_MAX_ARTICLE_CHARS,
-            help="Longest cleaned body kept; longer ones are rejected (text_too_long). "
-                 "Default: %(default)s.",
-        )
-        parser.add_argument(
-            "--max_title_chars", type=int, default=DEFAULT_MAX_TITLE_CHARS,
-            help="Longest title kept; longer ones are rejected (title_too_long). "
-                 "Default: %(default)s.",
-        )
-        parser.add_argument(
-            "--boilerplate_patterns", default=None,
-            help="JSON file of extra page-chrome patterns (same keys as "
-                 "transforms/data/boilerplate.json; lists are added to the shipped ones).",
-        )
-        parser.add_argument(
-            "--boilerplate_min_source_docs", type=int, default=DEFAULT_MIN_SOURCE_DOCS,
-            help="A paragraph found in at least this many different articles of one source "
-                 "is that source's boilerplate. Default: %(default)s.",
-        )
-        parser.add_argument(
-            "--syndication_jaccard", type=float, default=DEFAULT_JACCARD,
-            help="Two articles are copies when the Jaccard similarity of their word "
-                 "3-shingles reaches this... Default: %(default)s.",
-        )
-        parser.add_argument(
-            "--syndication_containment", type=float, default=DEFAULT_CONTAINMENT,
-            help="...or when this share of the shorter one's shingles is in the longer one "
-                 "(a truncated copy). Default: %(default)s.",
-        )
-        parser.add_argument(
-            "--wire_paragraph_containment", type=float, default=DEFAULT_WIRE_CONTAINMENT,
-            help="A paragraph is shared wire copy when this share of its shingles stands in "
-                 "an article of another source. Default: %(default)s.",
-        )
-        parser.add_argument(
-            "--wire_paragraph_min_words", type=int, default=DEFAULT_WIRE_MIN_WORDS,
-            help="Shorter paragraphs are never counted as wire copy. Default: %(default)s.",
-        )
-        parser.add_argument(
-            "--rows_per_file", type=int, default=DEFAULT_ROWS_PER_FILE,
-            help="Rows per Parquet file inside a partition. Default: %(default)s.",
-        )
+        for name, kind, default, help_text in OPTIONS:
+            if kind is None:  # --input may be repeated
+                parser.add_argument(name, action="append", default=default, help=help_text)
+            else:
+                parser.add_argument(name, type=kind, default=default, help=help_text)
 
 
 def build(pipeline, options, run_info):
