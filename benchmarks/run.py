@@ -56,9 +56,9 @@ def main(argv=None):
     print("seconds include interpreter and Beam start-up; peak RSS is the largest single process")
     print(f"\nboilerplate + syndication stage on the synthetic corpus ({args.stage_articles} articles):")
     per_second, seconds = stage_throughput(args.stage_articles)
-    print(f"  Beam DirectRunner, one process:      {per_second:8.0f} articles/s ({seconds:.1f} s)")
+    print(f"  Beam DirectRunner, one process:      {per_second:8.0f} articles per CPU second ({seconds:.1f} s)")
     per_second, seconds = plain_function_throughput(args.stage_articles)
-    print(f"  the stage's functions, one core:      {per_second:8.0f} articles/s ({seconds:.1f} s, best of 3)")
+    print(f"  the stage's functions, one core:      {per_second:8.0f} articles per CPU second ({seconds:.1f} s, best of 3)")
 
 
 if __name__ == "__main__":

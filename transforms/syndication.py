@@ -12,6 +12,7 @@ shared wire copy.
   never deleted.
 """
 
+import zlib
 from typing import Tuple
 
 import apache_beam as beam
@@ -25,6 +26,7 @@ BANDS = 16  # 16 bands x 4 rows: a pair at Jaccard 0.8 is a candidate with p > 0
 MINIMA_PER_PARAGRAPH = 2  # each long paragraph's smallest shingle hashes are its fingerprints
 MIN_SHARED_FINGERPRINTS = 2
 MAX_BUCKET = 200  # an LSH bucket of more articles is skipped
+DEFAULT_SHARDS = 64  # bucket keys are grouped per shard: each holds 1/64 of all keys in memory
 MAX_FINGERPRINT_GROUP = 50  # a shingle in more articles is a common phrase, not wire copy
 DEFAULT_JACCARD = 0.8
 DEFAULT_CONTAINMENT = 0.9
@@ -323,6 +325,33 @@ def weighted_pairs(bucket):
         yield pair, weight
 
 
+def shard_bucket_keys(batch, shards):
+    """A batch of ``(article_id, features)`` in; ``(shard, [(bucket_key,
+    article_id), ...])`` out, one element per shard instead of one per key:
+    the runner then moves a few large elements, not ~35 small ones per
+    article."""
+    by_shard = {}
+    for keyed in batch:
+        for key, article_id in candidate_keys(keyed):
+            by_shard.setdefault(zlib.crc32(key) % shards, []).append((key, article_id))
+    return by_shard.items()
+
+
+def shard_pair_weights(shard_group):
+    """All the buckets of one shard, paired in memory: ``((a, b), weight)``
+    summed within the shard (a pair's buckets may sit in several shards)."""
+    _, lists = shard_group
+    buckets = {}
+    for pairs in lists:
+        for key, article_id in pairs:
+            buckets.setdefault(key, []).append(article_id)
+    weights = {}
+    for bucket in buckets.items():
+        for pair, weight in weighted_pairs(bucket):
+            weights[pair] = weights.get(pair, 0) + weight
+    return weights.items()
+
+
 def _pairs(ids, cap):
     ids = sorted(set(ids))
     if len(ids) > cap:
@@ -359,8 +388,10 @@ class DetectSyndication(beam.PTransform):
     """Articles in; the same articles out with their cluster and wire fields."""
 
     def __init__(self, jaccard=DEFAULT_JACCARD, containment=DEFAULT_CONTAINMENT,
-                 wire_containment=DEFAULT_WIRE_CONTAINMENT, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
+                 wire_containment=DEFAULT_WIRE_CONTAINMENT, wire_min_words=DEFAULT_WIRE_MIN_WORDS,
+                 shards=DEFAULT_SHARDS):
         super().__init__()
+        self.shards = shards
         self.jaccard = jaccard
         self.containment = containment
         self.wire_containment = wire_containment
@@ -373,9 +404,10 @@ class DetectSyndication(beam.PTransform):
         )
         candidates = (
             features
-            | "BucketKeys" >> beam.FlatMap(candidate_keys).with_output_types(Tuple[bytes, str])
-            | "Buckets" >> beam.GroupByKey()
-            | "BucketPairs" >> beam.FlatMap(weighted_pairs).with_output_types(Tuple[Tuple[str, str], int])
+            | "Batches" >> beam.BatchElements(min_batch_size=100, max_batch_size=2000)
+            | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards)
+            | "Shards" >> beam.GroupByKey()
+            | "ShardPairs" >> beam.FlatMap(shard_pair_weights).with_output_types(Tuple[Tuple[str, str], int])
             | "PairWeights" >> beam.CombinePerKey(sum)
             | "Candidates" >> beam.Filter(lambda pair_weight: pair_weight[1] >= MIN_SHARED_FINGERPRINTS)
             | "PairOnly" >> beam.Keys()
