@@ -30,6 +30,7 @@ from transforms.text import ARABIC_LETTER, fold_arabic, fold_paragraphs, matchin
 
 DEFAULT_PATTERNS = pathlib.Path(__file__).parent / "data" / "boilerplate.json"
 DEFAULT_MIN_SOURCE_DOCS = 5
+DEFAULT_SHARDS = 64  # layer 2 counts per shard: each holds 1/64 of all paragraph keys in memory
 
 # Reasons, layer by layer.
 NO_ARABIC = "no_arabic"
@@ -282,31 +283,28 @@ def source_paragraph_keys(article):
     return [((article.get("source"), paragraph_hash(k)), document) for k in set(keys) if k]
 
 
-class CountDistinctUpTo(beam.CombineFn):
-    """Distinct values, counted up to a cap (memory stays bounded)."""
+def shard_paragraph_keys(batch, shards):
+    """A batch of articles in; ``(shard, [((source, paragraph_hash),
+    document_hash), ...])`` out: one element per shard, not one per
+    paragraph, so the runner moves few, large elements."""
+    by_shard = {}
+    for article in batch:
+        for key, document in source_paragraph_keys(article):
+            by_shard.setdefault(int(key[1][:8], 16) % shards, []).append((key, document))
+    return by_shard.items()
 
-    def __init__(self, cap):
-        self.cap = cap
 
-    def create_accumulator(self):
-        return set()
-
-    def add_input(self, seen, value):
-        if len(seen) < self.cap:
-            seen.add(value)
-        return seen
-
-    def merge_accumulators(self, accumulators):
-        merged = set()
-        for seen in accumulators:
-            for value in seen:
-                if len(merged) >= self.cap:
-                    return merged
-                merged.add(value)
-        return merged
-
-    def extract_output(self, seen):
-        return len(seen)
+def frequent_in_shard(shard_group, minimum):
+    """The ``(source, paragraph_hash)`` keys of one shard found in at least
+    ``minimum`` distinct articles (counting stops there: memory stays bounded)."""
+    _, lists = shard_group
+    documents = {}
+    for pairs in lists:
+        for key, document in pairs:
+            seen = documents.setdefault(key, set())
+            if len(seen) < minimum:
+                seen.add(document)
+    return [key for key, seen in documents.items() if len(seen) >= minimum]
 
 
 class RemoveBoilerplateFn(beam.DoFn):
@@ -352,12 +350,14 @@ class RemoveBoilerplate(beam.PTransform):
     """Articles in; ``(articles, removed_paragraphs, rejects)`` out.
 
     Layer 2 counts, per source, the distinct articles each paragraph occurs
-    in; keys found in ``min_source_docs`` or more reach every worker as a
-    side input (a few hundred lines per source, whatever the corpus size).
+    in (per shard of paragraph keys, from batches of articles); keys found
+    in ``min_source_docs`` or more reach every worker as a side input (a few
+    hundred lines per source, whatever the corpus size).
     """
 
-    def __init__(self, patterns_path=None, min_source_docs=DEFAULT_MIN_SOURCE_DOCS):
+    def __init__(self, patterns_path=None, min_source_docs=DEFAULT_MIN_SOURCE_DOCS, shards=DEFAULT_SHARDS):
         super().__init__()
+        self.shards = shards
         self.patterns_path = patterns_path
         self.min_source_docs = min_source_docs
         load_rules(patterns_path)  # a broken patterns file fails before the run starts
@@ -366,10 +366,10 @@ class RemoveBoilerplate(beam.PTransform):
         minimum = self.min_source_docs
         frequent = (
             articles
-            | "ParagraphKeys" >> beam.FlatMap(source_paragraph_keys)
-            | "ArticlesPerKey" >> beam.CombinePerKey(CountDistinctUpTo(minimum))
-            | "Frequent" >> beam.Filter(lambda key_count: key_count[1] >= minimum)
-            | "SourceAndKey" >> beam.Keys()
+            | "Batches" >> beam.BatchElements(min_batch_size=100, max_batch_size=2000)
+            | "ParagraphKeysByShard" >> beam.FlatMap(shard_paragraph_keys, self.shards)
+            | "Shards" >> beam.GroupByKey()
+            | "Frequent" >> beam.FlatMap(frequent_in_shard, minimum)
         )
         by_source = beam.pvalue.AsSingleton(
             frequent
