@@ -19,21 +19,19 @@ from camel_tools.utils.charsets import AR_DIAC_CHARSET
 
 # Zero-width characters and bidi controls: invisible, but they break
 # matching and tokenisation (and shift camel-tools NER labels, issue 105).
-_INVISIBLE = re.compile(
-    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+_INVISIBLE_CHARS = (
+    "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 )
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 # Every horizontal space, NBSP and friends included, but not newlines.
 _SPACES = re.compile(r"[^\S\n]+")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
-_INVISIBLE_CHARS = (
-    "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
-)
 _TATWEEL = "\u0640"
-# One table does it all: camel-tools' diacritics (tatweel among them) and
-# invisible controls removed, letter and digit variants folded.
+# One table does it all: camel-tools' diacritics, tatweel and invisible
+# controls removed, letter and digit variants folded.
 _FOLD = str.maketrans(
     {
         **{ch: None for ch in AR_DIAC_CHARSET},
