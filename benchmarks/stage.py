@@ -7,10 +7,12 @@ import gc
 import time
 
 import apache_beam as beam
+import numpy as np
 
 from benchmarks import synthetic
 from transforms import syndication
 from transforms.boilerplate import RemoveBoilerplate, load_rules, remove_boilerplate
+from transforms.packed import number_of
 from transforms.read import parse_txt
 from transforms.syndication import DetectSyndication
 from transforms.text import clean_text
@@ -40,7 +42,7 @@ def _shard(shard, articles):
 class BoilerplateAndSyndication(beam.PTransform):
     def expand(self, records):
         articles, _, _ = records | RemoveBoilerplate()
-        return articles | DetectSyndication()
+        return articles | DetectSyndication() | beam.Flatten()
 
 
 def _cpu_seconds(articles, stage):
@@ -77,21 +79,19 @@ def _run_functions(records):
     gc.collect()
     gc.freeze()  # the input articles are fixtures: keep the collector off them
     started = time.process_time()
-    buckets = {}
-    features = {}
+    features, keys, numbers = {}, [], []
     for record in records:
         cleaned, _ = remove_boilerplate(record, rules)
-        keyed = (cleaned["article_id"], syndication.article_features(cleaned))
-        features[keyed[0]] = keyed[1]
-        for key, article_id in syndication.candidate_keys(keyed):
-            buckets.setdefault(key, []).append(article_id)
-    weights = {}
-    for bucket in buckets.items():
-        for pair, weight in syndication.weighted_pairs(bucket):
-            weights[pair] = weights.get(pair, 0) + weight
-    for (a, b), weight in weights.items():
-        if weight >= syndication.MIN_SHARED_FINGERPRINTS:
-            syndication.verify_pair(features[a], features[b])
+        number = number_of(cleaned["article_id"])
+        features[number] = syndication.article_features(cleaned)
+        keys.append(syndication.candidate_keys(features[number]))
+        numbers.append(np.full(len(keys[-1]), number, dtype=np.uint64))
+    firsts, seconds, weights = syndication.summed_pairs(
+        *syndication.bucket_pairs(np.concatenate(keys), np.concatenate(numbers))
+    )
+    chosen = weights >= syndication.MIN_SHARED_FINGERPRINTS
+    for a, b in zip(firsts[chosen].tolist(), seconds[chosen].tolist()):
+        syndication.verify_pair(features[a], features[b])
     seconds = time.process_time() - started
     gc.unfreeze()
     return articles / seconds, seconds

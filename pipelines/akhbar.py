@@ -23,7 +23,7 @@ from transforms.syndication import (
     DetectSyndication,
 )
 from transforms.report import CountEach, format_report, read_report
-from transforms.write import DEFAULT_ROWS_PER_FILE, WriteTables, new_run_id
+from transforms.write import ARTICLE_UPDATES, DEFAULT_ROWS_PER_FILE, WriteTables, new_run_id
 
 DESCRIPTION = (
     "Turn Arabic news article files (.txt, .json, .jsonl, optionally .gz/.bz2/.zst) "
@@ -107,7 +107,7 @@ def build(pipeline, options, run_info):
     cleaned, removed_paragraphs, boilerplate_rejects = normalized | "RemoveBoilerplate" >> RemoveBoilerplate(
         options.boilerplate_patterns, options.boilerplate_min_source_docs
     )
-    articles = cleaned | "DetectSyndication" >> DetectSyndication(
+    articles, article_updates = cleaned | "DetectSyndication" >> DetectSyndication(
         options.syndication_jaccard, options.syndication_containment,
         options.wire_paragraph_containment, options.wire_paragraph_min_words,
     )
@@ -123,6 +123,7 @@ def build(pipeline, options, run_info):
         "entities": entities,
         "removed_paragraphs": removed_paragraphs,
         "rejects": rejects,
+        ARTICLE_UPDATES: article_updates,
     }
     return (tables, counts) | "WriteTables" >> WriteTables(
         options.output, run_info, options.rows_per_file

@@ -115,8 +115,9 @@ def test_json_title_is_kept_as_given():
 
 def test_source_keys_remove_corpus_boilerplate():
     footer = "تابع آخر الأخبار على موقعنا في كل وقت"
-    keys = frozenset({bp.paragraph_hash(bp.matching_key(footer))})
-    cleaned, removed = remove_boilerplate(article(BODY + [footer]), RULES, keys)
+    doc = article(BODY + [footer])
+    codes = frozenset({bp.source_paragraph_code(doc.get("source"), bp.matching_key(footer))})
+    cleaned, removed = remove_boilerplate(doc, RULES, codes)
     assert cleaned["text"].split("\n") == BODY
     assert [(r["reason"], r["layer"]) for r in removed] == [(bp.SOURCE_BOILERPLATE, "corpus")]
 

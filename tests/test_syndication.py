@@ -10,6 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from benchmarks.corpus import sentence
 from transforms import syndication as syn
 from transforms.text import matching_key
+from transforms.write import apply_article_updates
 
 D = dt.date
 
@@ -47,8 +48,32 @@ def test_minhash_agreement_estimates_jaccard():
     jaccard, _ = syn.similarity(a, b)
     agreement = float(np.mean(syn.minhash(a) == syn.minhash(b)))
     assert abs(agreement - jaccard) < 0.2
-    assert syn.band_keys(syn.minhash(a)) != syn.band_keys(syn.minhash(b))
-    assert syn.band_keys(syn.minhash(a)) == syn.band_keys(syn.minhash(a.copy()))
+    # a band's key is shared exactly when all its rows agree
+    rows_agree = (syn.minhash(a) == syn.minhash(b)).reshape(syn.BANDS, -1).all(axis=1)
+    keys_agree = syn.band_keys(syn.minhash(a)) == syn.band_keys(syn.minhash(b))
+    assert keys_agree.tolist() == rows_agree.tolist() and not keys_agree.all()
+    assert len(set(syn.band_keys(syn.minhash(a)).tolist())) == syn.BANDS
+
+
+def test_bucket_pairs_weigh_bands_and_fingerprints_and_skip_crowded_buckets():
+    band, fingerprint = np.uint64(7), np.uint64(2**63 + 5)
+    other_fingerprint = np.uint64(2**63 + 6)
+    crowded = np.uint64(2**63 + 9)
+    keys = np.array([band, band, fingerprint, fingerprint, other_fingerprint, other_fingerprint, band]
+                    + [crowded] * (syn.MAX_FINGERPRINT_GROUP + 1), dtype=np.uint64)
+    numbers = np.array([3, 1, 1, 2, 2, 1, 3] + list(range(100, 101 + syn.MAX_FINGERPRINT_GROUP)), dtype=np.uint64)
+    firsts, seconds, weights = syn.summed_pairs(*syn.bucket_pairs(keys, numbers))
+    # (1, 3) share a band (the duplicate (band, 3) counts once); (1, 2) two fingerprints
+    assert list(zip(firsts.tolist(), seconds.tolist(), weights.tolist())) == [(1, 2, 2), (1, 3, 2)]
+
+
+def test_candidate_pairs_sum_weights_across_shards():
+    def packed(*rows):
+        columns = list(zip(*rows))
+        return (np.array(columns[0], dtype=np.uint64).tobytes(), np.array(columns[1], dtype=np.uint64).tobytes(),
+                np.array(columns[2], dtype=np.uint32).tobytes())
+    element = (0, [packed((1, 2, 1), (1, 3, 1)), packed((1, 2, 1), (4, 5, 2))])
+    assert sorted(syn.candidate_pairs(element)) == [(1, 2), (4, 5)]
 
 
 def test_similarity_is_exact():
@@ -61,7 +86,7 @@ def test_similarity_is_exact():
 
 def edge(a, b, jaccard=0.9, containment=0.95, dates=None):
     dates = dates or {}
-    return {"a": (a, dates.get(a), None), "b": (b, dates.get(b), None), "jaccard": jaccard,
+    return {"a": (a, dates.get(a), None, "s"), "b": (b, dates.get(b), None, "s"), "jaccard": jaccard,
             "containment": containment}
 
 
@@ -72,7 +97,7 @@ def test_clusters_pick_the_earliest_copy_and_break_ties_by_id():
     assert {k: v["cluster_id"] for k, v in result.items()} == {"x": "y", "y": "y", "z": "y", "w": "y"}
     assert result["y"]["is_canonical"] and result["y"]["duplicate_of"] is None
     assert result["y"]["similarity_jaccard"] is None
-    assert result["z"] == {"cluster_id": "y", "cluster_size": 4, "is_canonical": False, "duplicate_of": "y",
+    assert result["z"] == {"date": D(2024, 6, 19), "source": "s", "cluster_id": "y", "cluster_size": 4, "is_canonical": False, "duplicate_of": "y",
                            "similarity_jaccard": 0.85, "similarity_containment": 0.9}
     # w is linked to the canonical only through z: its closest verified copy
     assert (result["w"]["similarity_jaccard"], result["w"]["similarity_containment"]) == (0.99, 1.0)
@@ -91,6 +116,14 @@ def test_shared_paragraphs_need_most_of_the_paragraph():
     unrelated = syn.article_features(article("u", story(7, 4), source="t"))
     assert syn.shared_paragraphs(mine, syn.feature_array(other, "shingles")) == [3]
     assert syn.shared_paragraphs(mine, syn.feature_array(unrelated, "shingles")) == []
+
+
+def with_updates(outputs):
+    """The articles as the writer publishes them: updates laid over."""
+    articles, updates = outputs
+    return articles | "LayUpdates" >> beam.FlatMap(
+        lambda article, all_updates: apply_article_updates([article], all_updates), beam.pvalue.AsList(updates)
+    )
 
 
 def summary(a):
@@ -128,7 +161,7 @@ def test_detect_syndication_finds_exact_near_and_truncated_copies_and_wire_parag
         for i in wire_ids
     ]
     with TestPipeline() as p:
-        result = p | beam.Create(docs) | syn.DetectSyndication()
+        result = with_updates(p | beam.Create(docs) | syn.DetectSyndication())
         assert_that(result | beam.Map(summary), equal_to(expected))
 
 
@@ -137,7 +170,7 @@ def test_copies_below_the_thresholds_are_not_clustered():
     half_rewritten = base[:5] + story(21, 5)
     docs = [article("a", base, "s1"), article("b", half_rewritten, "s2")]
     with TestPipeline() as p:
-        result = p | beam.Create(docs) | syn.DetectSyndication()
+        result = with_updates(p | beam.Create(docs) | syn.DetectSyndication())
         assert_that(result | beam.Map(lambda a: (a["article_id"], a["cluster_size"], a["wire_paragraph_count"])),
                     equal_to([("a", 1, 5), ("b", 1, 5)]))
 

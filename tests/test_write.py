@@ -13,6 +13,7 @@ from transforms.syndication import singleton
 from transforms.write import (
     STAGING_FOLDER,
     WriteTables,
+    apply_article_updates,
     partition_key,
     partition_path,
     publish_partitions,
@@ -165,3 +166,14 @@ def test_write_tables_publishes_after_the_barrier_and_reports(tmp_path):
 def test_partition_key_accepts_date_objects_and_nulls():
     assert partition_key({"date": dt.date(2024, 6, 19), "source": "x"}) == ("2024-06-19", "x")
     assert partition_key({"date": None, "source": None}) == (None, None)
+
+
+def test_article_updates_are_laid_over_their_article_only():
+    articles = [{"article_id": "a", "date": "2024-06-19", "cluster_size": 1, "title": "t"},
+                {"article_id": "b", "date": "2024-06-19", "cluster_size": 1, "title": "u"}]
+    updates = [{"article_id": "a", "date": "ignored", "source": "ignored", "cluster_size": 3},
+               {"article_id": "a", "date": "ignored", "wire_paragraph_count": 2}]
+    assert apply_article_updates(articles, updates) == [
+        {"article_id": "a", "date": "2024-06-19", "cluster_size": 3, "title": "t", "wire_paragraph_count": 2},
+        articles[1],
+    ]

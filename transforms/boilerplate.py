@@ -15,7 +15,6 @@ first layer that caught it:
 For ``.txt`` input the title is the first line that is not chrome.
 """
 
-import hashlib
 import json
 import pathlib
 import re
@@ -23,8 +22,10 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 import fsspec
+import numpy as np
 
 from transforms.dates import MONTH_NAMES
+from transforms.packed import number_of, run_starts, split_by_shard, unpack
 from transforms.rejects import ONLY_BOILERPLATE, Rejected, reject_record
 from transforms.text import ARABIC_LETTER, fold_arabic, fold_paragraphs, matching_key, paragraph_keys, paragraphs
 
@@ -84,7 +85,8 @@ class Rules:
     site_names: frozenset
     outlet_names: frozenset
     timestamp_words: frozenset
-    line_patterns: tuple
+    line_pattern: re.Pattern
+    multiword_site_endings: tuple
     caption_max_words: int
     byline_max_words: int
     timestamp_max_words: int
@@ -114,9 +116,11 @@ def load_rules(extra_path=None):
         timestamp_words=frozenset(
             word for phrase in spec["timestamp_prefixes"] + list(_DATE_WORDS) for word in matching_key(phrase).split()
         ),
-        line_patterns=tuple(
-            re.compile(fold_arabic(p).replace("{agency}", agencies), re.I) for p in spec["line_patterns"]
+        # one alternation: a single regex call per line instead of one per pattern
+        line_pattern=re.compile(
+            "|".join(f"(?:{fold_arabic(p).replace('{agency}', agencies)})" for p in spec["line_patterns"]), re.I
         ),
+        multiword_site_endings=tuple(" " + matching_key(s) for s in spec["site_names"] if " " in matching_key(s)),
         caption_max_words=int(spec["caption_max_words"]),
         byline_max_words=int(spec["byline_max_words"]),
         timestamp_max_words=int(spec["timestamp_max_words"]),
@@ -136,11 +140,10 @@ def structural_reason(paragraph, rules, key=None, folded=None):
         marker = " ".join(key_words[:length])
         if marker in rules.link_markers and _MARKER_TAIL.match(folded[len(_prefix(folded, marker)):]):
             return SEE_ALSO
-    for pattern in rules.line_patterns:
-        if pattern.search(folded):
-            return CREDIT if "وكالات" in folded or rules.agency.search(folded) else PATTERN
+    if rules.line_pattern.search(folded):
+        return CREDIT if "وكالات" in folded or rules.agency.search(folded) else PATTERN
     last_word = key.rsplit(" ", 1)[-1] if key else ""
-    if last_word in rules.site_names or any(key.endswith(" " + s) for s in rules.site_names if " " in s):
+    if last_word in rules.site_names or key.endswith(rules.multiword_site_endings):
         return SITE_BLURB
     words = len(folded.split())
     if words > rules.short_line_words:
@@ -196,9 +199,10 @@ def _only_agencies(inner, rules):
     return not re.sub(r"[\s،,/\-–—و]+", "", rest)
 
 
-def paragraph_hash(key):
-    """Short stable hash of a matching key, for joins across articles."""
-    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+def source_paragraph_code(source, key):
+    """The number layer 2 counts and looks up for a paragraph: its matching
+    key within its source."""
+    return number_of(f"{source}\x1f{key}")
 
 
 def document_paragraphs(record):
@@ -210,12 +214,12 @@ def document_paragraphs(record):
     return body, False
 
 
-def remove_boilerplate(record, rules, source_keys=frozenset()):
+def remove_boilerplate(record, rules, source_boilerplate=frozenset()):
     """``(article, removed_rows)``: the record with ``title`` and ``text``
     cleaned of chrome, and one row per removed paragraph.
 
-    ``source_keys`` are the paragraph hashes that layer 2 found to be this
-    source's boilerplate.
+    ``source_boilerplate`` holds the ``source_paragraph_code`` of every
+    paragraph that layer 2 found to be its source's boilerplate.
     """
     items, title_in_text = document_paragraphs(record)
     keys = paragraph_keys("\n".join(items)) if items else []
@@ -245,7 +249,7 @@ def remove_boilerplate(record, rules, source_keys=frozenset()):
             continue
         if key in seen:
             reasons[index] = REPEATED_TITLE if key == title_key else REPEAT
-        elif paragraph_hash(key) in source_keys:
+        elif source_boilerplate and source_paragraph_code(record.get("source"), key) in source_boilerplate:
             reasons[index] = SOURCE_BOILERPLATE
         seen.add(key)
     body = [p for i, (p, r) in enumerate(zip(items, reasons)) if r is None and i != title_index]
@@ -273,38 +277,42 @@ def remove_boilerplate(record, rules, source_keys=frozenset()):
     return article, removed
 
 
-def source_paragraph_keys(article):
-    """``((source, paragraph_hash), document_hash)`` once per distinct
-    paragraph of an article: what layer 2 counts. Exact copies of one
-    article share a document hash, so they count once."""
+def source_paragraph_codes(article):
+    """``(paragraph_codes, document_code)``: the ``source_paragraph_code`` of
+    each distinct paragraph of an article, and one for the whole document.
+    Exact copies of one article share a document code, so they count once."""
     items, _ = document_paragraphs(article)
     keys = paragraph_keys("\n".join(items)) if items else []
-    document = paragraph_hash("\n".join(keys))
-    return [((article.get("source"), paragraph_hash(k)), document) for k in set(keys) if k]
+    source = article.get("source")
+    codes = np.array([source_paragraph_code(source, k) for k in set(keys) if k], dtype=np.uint64)
+    return codes, number_of("\n".join(keys))
 
 
-def shard_paragraph_keys(batch, shards):
-    """A batch of articles in; ``(shard, [((source, paragraph_hash),
-    document_hash), ...])`` out: one element per shard, not one per
-    paragraph, so the runner moves few, large elements."""
-    by_shard = {}
+_CODE_DTYPES = (np.uint64, np.uint64)
+
+
+def shard_paragraph_codes(batch, shards):
+    """A batch of articles in; per shard of paragraph codes, ``(shard,
+    (paragraph_codes, document_codes))`` out as packed arrays."""
+    codes, documents = [], []
     for article in batch:
-        for key, document in source_paragraph_keys(article):
-            by_shard.setdefault(int(key[1][:8], 16) % shards, []).append((key, document))
-    return by_shard.items()
+        paragraph_codes, document = source_paragraph_codes(article)
+        codes.append(paragraph_codes)
+        documents.append(np.full(len(paragraph_codes), document, dtype=np.uint64))
+    codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.uint64)
+    return split_by_shard(codes % np.uint64(shards), codes, np.concatenate(documents) if documents else codes)
 
 
 def frequent_in_shard(shard_group, minimum):
-    """The ``(source, paragraph_hash)`` keys of one shard found in at least
-    ``minimum`` distinct articles (counting stops there: memory stays bounded)."""
-    _, lists = shard_group
-    documents = {}
-    for pairs in lists:
-        for key, document in pairs:
-            seen = documents.setdefault(key, set())
-            if len(seen) < minimum:
-                seen.add(document)
-    return [key for key, seen in documents.items() if len(seen) >= minimum]
+    """The paragraph codes of one shard found in at least ``minimum``
+    distinct documents, packed."""
+    _, packed = shard_group
+    codes, documents = unpack(packed, _CODE_DTYPES)
+    order = np.lexsort((documents, codes))
+    codes = codes[order][run_starts(codes[order], documents[order])]  # one per (paragraph, document)
+    starts = run_starts(codes)
+    documents_per_code = np.diff(np.append(starts, len(codes)))
+    return [(codes[starts][documents_per_code >= minimum].tobytes(),)]
 
 
 class RemoveBoilerplateFn(beam.DoFn):
@@ -320,10 +328,8 @@ class RemoveBoilerplateFn(beam.DoFn):
         self.rules = load_rules(self.patterns_path)
 
     def process(self, article, source_boilerplate):
-        source = article.get("source")
-        keys = source_boilerplate.get(source, frozenset())
-        cleaned, removed = remove_boilerplate(article, self.rules, keys)
-        if not cleaned["text"] and keys:
+        cleaned, removed = remove_boilerplate(article, self.rules, source_boilerplate)
+        if not cleaned["text"] and any(row["reason"] == SOURCE_BOILERPLATE for row in removed):
             # Layer 2 never takes the last of a body: a source that publishes
             # the same story many times is not boilerplate.
             cleaned, removed = remove_boilerplate(article, self.rules)
@@ -339,18 +345,15 @@ class RemoveBoilerplateFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(self.REJECTS, reject_record(article, error))
 
 
-def _group_keys_by_source(frequent):
-    by_source = {}
-    for source, key in frequent:
-        by_source.setdefault(source, set()).add(key)
-    return {source: frozenset(keys) for source, keys in by_source.items()}
+def _code_set(packed_codes):
+    return frozenset(unpack(packed_codes, (np.uint64,))[0].tolist())
 
 
 class RemoveBoilerplate(beam.PTransform):
     """Articles in; ``(articles, removed_paragraphs, rejects)`` out.
 
     Layer 2 counts, per source, the distinct articles each paragraph occurs
-    in (per shard of paragraph keys, from batches of articles); keys found
+    in (per shard of paragraph codes, from batches of articles); codes found
     in ``min_source_docs`` or more reach every worker as a side input (a few
     hundred lines per source, whatever the corpus size).
     """
@@ -367,16 +370,16 @@ class RemoveBoilerplate(beam.PTransform):
         frequent = (
             articles
             | "Batches" >> beam.BatchElements(min_batch_size=100, max_batch_size=2000)
-            | "ParagraphKeysByShard" >> beam.FlatMap(shard_paragraph_keys, self.shards)
+            | "ParagraphCodesByShard" >> beam.FlatMap(shard_paragraph_codes, self.shards)
             | "Shards" >> beam.GroupByKey()
             | "Frequent" >> beam.FlatMap(frequent_in_shard, minimum)
         )
-        by_source = beam.pvalue.AsSingleton(
+        source_boilerplate = beam.pvalue.AsSingleton(
             frequent
             | "AllFrequent" >> beam.combiners.ToList()
-            | "BySource" >> beam.Map(_group_keys_by_source)
+            | "AsSet" >> beam.Map(_code_set)
         )
         outputs = articles | "ApplyLayers" >> beam.ParDo(
-            RemoveBoilerplateFn(self.patterns_path), source_boilerplate=by_source
+            RemoveBoilerplateFn(self.patterns_path), source_boilerplate=source_boilerplate
         ).with_outputs(RemoveBoilerplateFn.REMOVED, RemoveBoilerplateFn.REJECTS, main="articles")
         return outputs.articles, outputs[RemoveBoilerplateFn.REMOVED], outputs[RemoveBoilerplateFn.REJECTS]

@@ -12,12 +12,12 @@ shared wire copy.
   never deleted.
 """
 
-import zlib
 from typing import Tuple
 
 import apache_beam as beam
 import numpy as np
 
+from transforms.packed import number_of, run_starts, split_by_shard, unpack
 from transforms.text import paragraph_keys
 
 SHINGLE_WORDS = 3
@@ -44,6 +44,9 @@ _B = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS, dtype=np.uint64)
 _MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint64)[:SHINGLE_WORDS]
 _BYTE_WEIGHTS = _rng.integers(1, 2**32 - 1, size=64, dtype=np.uint64)
 _FINAL_MIX = np.uint64(0xBF58476D1CE4E5B9)
+_BAND_MIX = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS // BANDS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_BAND_HASH_BITS = np.uint64(2**58 - 1)
+_FINGERPRINT_TAG = np.uint64(2**63)
 
 
 def word_hashes(text):
@@ -127,9 +130,10 @@ def minhash(shingles):
 
 
 def band_keys(signature):
-    """One LSH bucket key per band: ``b``, the band number, its rows."""
-    rows = PERMUTATIONS // BANDS
-    return [b"b" + bytes([band]) + signature[band * rows:(band + 1) * rows].tobytes() for band in range(BANDS)]
+    """One LSH bucket key per band: the band number in the top bits, a hash
+    of its rows below; fingerprint keys have the top bit set instead."""
+    mixed = (signature.reshape(BANDS, -1) * _BAND_MIX).sum(axis=1)
+    return (np.arange(BANDS, dtype=np.uint64) << np.uint64(58)) | (mixed & _BAND_HASH_BITS)
 
 
 def fingerprints(features):
@@ -147,25 +151,24 @@ def fingerprints(features):
     return np.unique(values[order][rank < MINIMA_PER_PARAGRAPH])
 
 
+_FEATURE_ARRAYS = ("shingles", "paragraph_index", "paragraph_sizes", "paragraph_shingles")
+
+
 def article_features(article, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
-    """What syndication needs of an article: shingles of the whole body and
-    of each paragraph long enough to count as wire copy. Shingles do not
-    cross paragraph breaks."""
+    """What syndication needs of an article: ``(node, arrays)``, its
+    identity and date and the shingles of the whole body and of each
+    paragraph long enough to count as wire copy (indexes, sizes and
+    shingles of those paragraphs, end to end). Shingles do not cross
+    paragraph breaks.
+
+    A tuple of text and one bytes value: what Beam encodes fastest (numpy
+    arrays and date objects would be pickled)."""
     keys = paragraph_keys(article["text"]) if article["text"] else []
-    shingles, long_index, long_sizes, long_shingles = text_shingles(keys, wire_min_words)
-    # Arrays travel as bytes and dates as text: Beam encodes those natively,
-    # ten times faster than it pickles numpy arrays and date objects.
-    return {
-        "article_id": article["article_id"],
-        "source": article.get("source"),
-        "date": _iso(article.get("date")),
-        "published_at": _iso(article.get("published_at")),
-        "shingles": shingles.astype(np.uint32).tobytes(),
-        # long paragraphs, flattened: their indexes, sizes and shingles end to end
-        "paragraph_index": long_index.astype(np.int32).tobytes(),
-        "paragraph_sizes": long_sizes.astype(np.int32).tobytes(),
-        "paragraph_shingles": long_shingles.astype(np.uint32).tobytes(),
-    }
+    arrays = [array.astype(np.uint32 if name.endswith("shingles") else np.int32)
+              for name, array in zip(_FEATURE_ARRAYS, text_shingles(keys, wire_min_words))]
+    lengths = np.array([len(array) for array in arrays], dtype=np.int32)
+    node = (article["article_id"], _iso(article.get("date")), _iso(article.get("published_at")), article.get("source"))
+    return node, b"".join([lengths.tobytes()] + [array.tobytes() for array in arrays])
 
 
 def _iso(value):
@@ -174,8 +177,12 @@ def _iso(value):
 
 def feature_array(features, name):
     """One of the features' arrays, back from its bytes (no copy)."""
+    _, packed = features
+    lengths = np.frombuffer(packed, dtype=np.int32, count=len(_FEATURE_ARRAYS))
+    index = _FEATURE_ARRAYS.index(name)
+    offset = 4 * (len(_FEATURE_ARRAYS) + int(lengths[:index].sum()))
     dtype = np.uint32 if name.endswith("shingles") else np.int32
-    return np.frombuffer(features[name], dtype=dtype)
+    return np.frombuffer(packed, dtype=dtype, count=int(lengths[index]), offset=offset)
 
 
 def _members(values, sorted_unique):
@@ -213,10 +220,12 @@ def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
     """The verified relation of a candidate pair."""
     a_shingles, b_shingles = feature_array(a, "shingles"), feature_array(b, "shingles")
     jaccard, containment = similarity(a_shingles, b_shingles)
-    cross_source = a["source"] != b["source"] or a["source"] is None
+    (a_node, _), (b_node, _) = a, b
+    a_source, b_source = a_node[3], b_node[3]
+    cross_source = a_source != b_source or a_source is None
     return {
-        "a": _node(a),
-        "b": _node(b),
+        "a": a_node,
+        "b": b_node,
         "jaccard": round(jaccard, 4),
         "containment": round(containment, 4),
         "a_paragraphs": shared_paragraphs(a, b_shingles, wire_threshold) if cross_source else [],
@@ -224,12 +233,8 @@ def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
     }
 
 
-def _node(features):
-    return (features["article_id"], features["date"], features["published_at"])
-
-
 def _publication_order(node):
-    article_id, date, published_at = node
+    article_id, date, published_at, _ = node
     return (date is None, date or 0, published_at is None, published_at or 0, article_id)
 
 
@@ -262,13 +267,15 @@ def clusters(edges):
     result = {}
     for group in members.values():
         canonical = min(group, key=_publication_order)[0]
-        for article_id, _, _ in group:
+        for article_id, date, _, source in group:
             links = best[article_id]
             if article_id == canonical:
                 jaccard, containment = None, None
             else:
                 jaccard, containment = links.get(canonical) or max(links.values())
             result[article_id] = {
+                "date": date,
+                "source": source,
                 "cluster_id": canonical,
                 "cluster_size": len(group),
                 "is_canonical": article_id == canonical,
@@ -285,11 +292,18 @@ def singleton(article_id):
 
 
 def wire_hits(verified):
-    """``(article_id, (paragraph_index, other_article_id))`` for each paragraph
-    found in another source's article."""
+    """``((article_id, date, source), (paragraph_index, other_article_id))``
+    for each paragraph found in another source's article."""
     for mine, theirs, hits in (("a", "b", "a_paragraphs"), ("b", "a", "b_paragraphs")):
+        article_id, date, _, source = verified[mine]
         for index in verified[hits]:
-            yield verified[mine][0], (index, verified[theirs][0])
+            yield (article_id, date, source), (index, verified[theirs][0])
+
+
+def wire_update(article, hits):
+    """The wire fields of an article with paragraph hits, as an article update."""
+    article_id, date, source = article
+    return {"article_id": article_id, "date": date, "source": source, **wire_summary(hits)}
 
 
 def wire_summary(hits):
@@ -305,60 +319,76 @@ def is_copy(verified, jaccard, containment):
     return verified["jaccard"] >= jaccard or verified["containment"] >= containment
 
 
-def candidate_keys(keyed_features):
-    """``(bucket_key, article_id)`` for every LSH band and fingerprint."""
-    article_id, features = keyed_features
+def candidate_keys(features):
+    """The article's bucket keys: one per LSH band, one per fingerprint."""
     shingles = feature_array(features, "shingles").astype(np.uint64)
-    keys = band_keys(minhash(shingles))
-    blob = fingerprints(features).astype("<u4").tobytes()
-    keys += [b"f" + blob[i:i + 4] for i in range(0, len(blob), 4)]
-    return [(key, article_id) for key in keys]
-
-
-def weighted_pairs(bucket):
-    """Pairs of a bucket, weighted so that one shared LSH band, or
-    ``MIN_SHARED_FINGERPRINTS`` shared fingerprints, make a candidate."""
-    key, ids = bucket
-    is_band = key[:1] == b"b"
-    weight = MIN_SHARED_FINGERPRINTS if is_band else 1
-    for pair in _pairs(ids, MAX_BUCKET if is_band else MAX_FINGERPRINT_GROUP):
-        yield pair, weight
+    return np.concatenate([band_keys(minhash(shingles)), fingerprints(features).astype(np.uint64) | _FINGERPRINT_TAG])
 
 
 def shard_bucket_keys(batch, shards):
-    """A batch of ``(article_id, features)`` in; ``(shard, [(bucket_key,
-    article_id), ...])`` out, one element per shard instead of one per key:
-    the runner then moves a few large elements, not ~35 small ones per
-    article."""
-    by_shard = {}
-    for keyed in batch:
-        for key, article_id in candidate_keys(keyed):
-            by_shard.setdefault(zlib.crc32(key) % shards, []).append((key, article_id))
-    return by_shard.items()
+    """A batch of ``(article_number, features)`` in; per shard of bucket
+    keys, ``(shard, (keys, article_numbers))`` out as packed arrays."""
+    keys = [candidate_keys(features) for _, features in batch]
+    numbers = np.repeat(np.array([number for number, _ in batch], dtype=np.uint64), [len(k) for k in keys])
+    keys = np.concatenate(keys) if keys else _EMPTY
+    return split_by_shard(keys % np.uint64(shards), keys, numbers)
 
 
-def shard_pair_weights(shard_group):
-    """All the buckets of one shard, paired in memory: ``((a, b), weight)``
-    summed within the shard (a pair's buckets may sit in several shards)."""
-    _, lists = shard_group
-    buckets = {}
-    for pairs in lists:
-        for key, article_id in pairs:
-            buckets.setdefault(key, []).append(article_id)
-    weights = {}
-    for bucket in buckets.items():
-        for pair, weight in weighted_pairs(bucket):
-            weights[pair] = weights.get(pair, 0) + weight
-    return weights.items()
+def bucket_pairs(keys, numbers):
+    """``(first, second, weight)`` arrays: every pair of articles sharing a
+    bucket key, weighted so that one shared LSH band, or
+    ``MIN_SHARED_FINGERPRINTS`` shared fingerprints, make a candidate.
+    Buckets larger than their cap are skipped. Pairs are built per bucket
+    size, all buckets of that size at once."""
+    order = np.lexsort((numbers, keys))
+    keys, numbers = keys[order], numbers[order]
+    distinct = run_starts(keys, numbers)
+    keys, numbers = keys[distinct], numbers[distinct]
+    starts = run_starts(keys)
+    sizes = np.diff(np.append(starts, len(keys)))
+    is_band = keys[starts] < _FINGERPRINT_TAG
+    paired = (sizes >= 2) & (sizes <= np.where(is_band, MAX_BUCKET, MAX_FINGERPRINT_GROUP))
+    firsts, seconds, weights = [_EMPTY], [_EMPTY], [np.zeros(0, dtype=np.uint32)]
+    for size in np.unique(sizes[paired]):
+        of_size = paired & (sizes == size)
+        i, j = np.triu_indices(size, k=1)
+        group_starts = starts[of_size][:, None]
+        firsts.append(numbers[group_starts + i].ravel())  # numbers are sorted within a bucket: first < second
+        seconds.append(numbers[group_starts + j].ravel())
+        weights.append(np.repeat(np.where(is_band[of_size], MIN_SHARED_FINGERPRINTS, 1).astype(np.uint32), len(i)))
+    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(weights)
 
 
-def _pairs(ids, cap):
-    ids = sorted(set(ids))
-    if len(ids) > cap:
-        return
-    for i, first in enumerate(ids):
-        for second in ids[i + 1:]:
-            yield first, second
+def summed_pairs(firsts, seconds, weights):
+    """The same pairs, each once, with their weights summed."""
+    if not len(firsts):
+        return firsts, seconds, weights
+    order = np.lexsort((seconds, firsts))
+    firsts, seconds, weights = firsts[order], seconds[order], weights[order]
+    starts = run_starts(firsts, seconds)
+    return firsts[starts], seconds[starts], np.add.reduceat(weights, starts, dtype=np.uint32)
+
+
+_BUCKET_DTYPES = (np.uint64, np.uint64)
+_PAIR_DTYPES = (np.uint64, np.uint64, np.uint32)
+
+
+def shard_pair_weights(shard_group, shards):
+    """All the buckets of one shard, paired in memory and summed within the
+    shard; out again per shard of the pair's first article, packed (a pair's
+    buckets may sit in several shards)."""
+    _, blobs = shard_group
+    firsts, seconds, weights = summed_pairs(*bucket_pairs(*unpack(blobs, _BUCKET_DTYPES)))
+    return split_by_shard(firsts % np.uint64(shards), firsts, seconds, weights)
+
+
+def candidate_pairs(shard_group):
+    """``(first, second)`` article numbers of every pair whose summed weight
+    makes it a candidate."""
+    _, blobs = shard_group
+    firsts, seconds, weights = summed_pairs(*unpack(blobs, _PAIR_DTYPES))
+    chosen = weights >= MIN_SHARED_FINGERPRINTS
+    return zip(firsts[chosen].tolist(), seconds[chosen].tolist())
 
 
 def _with_partner_features(element):
@@ -375,17 +405,20 @@ def _verify_grouped(element, wire_threshold):
             yield verify_pair(partner_features, features, wire_threshold)
 
 
-def _annotate(element):
-    article_id, grouped = element
-    for article in grouped["article"]:
-        out = dict(article)
-        out.update(next(iter(grouped["cluster"]), None) or singleton(article_id))
-        out.update(wire_summary(hit for hits in grouped["wire"] for hit in hits))
-        yield out
+def with_defaults(article):
+    """The article as syndication leaves it when it is in no copy relation:
+    its own cluster of one, no wire paragraphs."""
+    return {**article, **singleton(article["article_id"]), **wire_summary([])}
 
 
 class DetectSyndication(beam.PTransform):
-    """Articles in; the same articles out with their cluster and wire fields."""
+    """Articles in; ``(articles, article_updates)`` out: every article with
+    the fields of an article in no copy relation, and, for those in one, an
+    update (``article_id``, ``date``, ``source`` and the fields that differ).
+
+    The writer lays updates over the articles where each partition's rows
+    are together anyway, so the articles are not shuffled once more.
+    """
 
     def __init__(self, jaccard=DEFAULT_JACCARD, containment=DEFAULT_CONTAINMENT,
                  wire_containment=DEFAULT_WIRE_CONTAINMENT, wire_min_words=DEFAULT_WIRE_MIN_WORDS,
@@ -400,17 +433,16 @@ class DetectSyndication(beam.PTransform):
     def expand(self, articles):
         wire_min_words = self.wire_min_words
         features = articles | "Features" >> beam.Map(
-            lambda a: (a["article_id"], article_features(a, wire_min_words))
+            lambda a: (number_of(a["article_id"]), article_features(a, wire_min_words))
         )
         candidates = (
             features
             | "Batches" >> beam.BatchElements(min_batch_size=100, max_batch_size=2000)
             | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards)
-            | "Shards" >> beam.GroupByKey()
-            | "ShardPairs" >> beam.FlatMap(shard_pair_weights).with_output_types(Tuple[Tuple[str, str], int])
-            | "PairWeights" >> beam.CombinePerKey(sum)
-            | "Candidates" >> beam.Filter(lambda pair_weight: pair_weight[1] >= MIN_SHARED_FINGERPRINTS)
-            | "PairOnly" >> beam.Keys()
+            | "Buckets" >> beam.GroupByKey()
+            | "PairWeightsByShard" >> beam.FlatMap(shard_pair_weights, self.shards)
+            | "Pairs" >> beam.GroupByKey()
+            | "Candidates" >> beam.FlatMap(candidate_pairs)
         )
         left = (
             {"features": features, "partners": candidates}
@@ -423,23 +455,19 @@ class DetectSyndication(beam.PTransform):
             | "Verify" >> beam.FlatMap(_verify_grouped, self.wire_containment)
         )
         jaccard, containment = self.jaccard, self.containment
-        cluster_fields = (
+        cluster_updates = (
             verified
             | "Copies" >> beam.Filter(is_copy, jaccard, containment)
             | "AllCopies" >> beam.combiners.ToList()
-            | "Components" >> beam.FlatMap(lambda edges: clusters(edges).items())
+            | "Components" >> beam.FlatMap(
+                lambda edges: ({"article_id": k, **fields} for k, fields in clusters(edges).items())
+            )
         )
-        wire = (
+        wire_updates = (
             verified
             | "WireHits" >> beam.FlatMap(wire_hits)
             | "WireByArticle" >> beam.GroupByKey()
+            | "WireFields" >> beam.MapTuple(wire_update)
         )
-        return (
-            {
-                "article": articles | "ById" >> beam.Map(lambda a: (a["article_id"], a)),
-                "cluster": cluster_fields,
-                "wire": wire,
-            }
-            | "JoinFields" >> beam.CoGroupByKey()
-            | "Annotate" >> beam.FlatMap(_annotate)
-        )
+        updates = (cluster_updates, wire_updates) | "AllUpdates" >> beam.Flatten()
+        return articles | "Defaults" >> beam.Map(with_defaults), updates

@@ -22,6 +22,7 @@ from transforms import files
 from transforms.report import build_report, write_report
 
 STAGING_FOLDER = "_staging"
+ARTICLE_UPDATES = "article_updates"
 DEFAULT_ROWS_PER_FILE = 200_000
 
 
@@ -66,6 +67,17 @@ def write_parquet(fs, path, rows, schema):
     fs.pipe_file(path, buffer.getvalue().to_pybytes())
 
 
+def apply_article_updates(articles, updates):
+    """Article rows with later stages' updates laid over them by
+    ``article_id`` (the updates' ``date`` and ``source`` only place them in
+    the partition)."""
+    by_id = {}
+    for update in updates:
+        fields = by_id.setdefault(update["article_id"], {})
+        fields.update((k, v) for k, v in update.items() if k not in ("date", "source"))
+    return [{**row, **by_id[row["article_id"]]} if row["article_id"] in by_id else row for row in articles]
+
+
 def write_partition(fs, staging, key, rows_by_table, rows_per_file=DEFAULT_ROWS_PER_FILE):
     """Write one partition of each table that has rows in it under the
     ``staging`` path of file system ``fs``; returns the partition's
@@ -103,6 +115,9 @@ class WritePartitionFn(beam.DoFn):
         rows_by_table = {}
         for table, row in tagged_rows:
             rows_by_table.setdefault(table, []).append(row)
+        rows_by_table["articles"] = apply_article_updates(
+            rows_by_table.get("articles", []), rows_by_table.pop(ARTICLE_UPDATES, [])
+        )
         yield write_partition(self.fs, self.staging_path, key, rows_by_table, self.rows_per_file)
 
 
@@ -172,6 +187,9 @@ class PublishFn(beam.DoFn):
 class WriteTables(beam.PTransform):
     """Rows of every table in (a dict ``table -> PCollection``), published
     partitions and a run report out.
+
+    The dict may also hold ``ARTICLE_UPDATES``: rows with ``article_id``,
+    ``date``, ``source`` and columns to lay over that article's row.
 
     ``counts`` is a PCollection of ``(name, number)`` pairs for the report.
     """
