@@ -7,7 +7,7 @@ OUTPUT ?= out
 WHEELS := $(wildcard /opt/wheels)
 TORCH ?= torch==2.13.0
 
-.PHONY: install test run bench bench-quality clean
+.PHONY: install test run bench bench-quality bench-ner bench-camel clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,9 @@ clean:
 
 bench-quality:
 	$(BIN)/python -m benchmarks.quality
+
+bench-ner:
+	$(BIN)/python -m benchmarks.ner_quality
+
+bench-camel:
+	$(BIN)/python -m benchmarks.ner_speed

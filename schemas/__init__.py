@@ -18,6 +18,16 @@ PARTITION_FIELDS = (
 #: Spark read it back as NULL).
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
+#: One distinct entity of an article, in ``articles.entities``.
+ARTICLE_ENTITY = pa.struct(
+    [
+        pa.field("canonical", pa.string()),
+        pa.field("entity_id", pa.string()),
+        pa.field("label", pa.string()),
+        pa.field("mentions", pa.int64()),
+    ]
+)
+
 ARTICLES = pa.schema(
     [
         pa.field("article_id", pa.string(), nullable=False),
@@ -45,6 +55,7 @@ ARTICLES = pa.schema(
         pa.field("similarity_containment", pa.float64()),
         pa.field("wire_paragraph_count", pa.int64(), nullable=False),
         pa.field("wire_article_ids", pa.list_(pa.string()), nullable=False),
+        pa.field("entities", pa.list_(ARTICLE_ENTITY), nullable=False),
     ]
 )
 

@@ -141,7 +141,43 @@ def test_seed_tables_have_their_documented_columns(seeds_output):
             )
         }
         assert required <= columns, table
-    assert read_table(output, "entities", "count(*)") == [(0,)]
+
+
+# The main people, places and organisations of each seed (from reading them).
+SEED_ENTITIES = {
+    "000": {"per/vladimir-putin", "per/xi-jinping", "per/kim-jong-un", "per/narendra-modi", "loc/china", "loc/russia",
+            "loc/north-korea", "loc/beijing", "org/sco"},
+    "001": {"per/vladimir-putin", "per/kim-jong-un", "loc/north-korea", "loc/pyongyang", "loc/russia", "loc/moscow"},
+    "002": {"per/vladimir-putin", "per/xi-jinping", "per/kim-jong-un", "per/narendra-modi", "loc/beijing", "loc/china",
+            "org/kremlin", "org/sco"},
+    "003": {"per/vladimir-putin", "per/kim-jong-un", "per/donald-trump", "loc/pyongyang", "loc/north-korea",
+            "org/kremlin"},
+    "004": {"per/vladimir-putin", "per/xi-jinping", "loc/china", "loc/russia", "loc/beijing",
+            "org/sco"},
+}
+
+
+def test_seed_entities_come_out_with_one_canonical_name_each(seeds_output):
+    output, _ = seeds_output
+    for seed, expected in SEED_ENTITIES.items():
+        (summary,) = read_table(output, "articles", "[e.entity_id for e in entities]",
+                                f"input_path like '%/{seed}_%'")[0]
+        assert expected <= set(summary), (seed, expected - set(summary))
+    # every spelling of an entity is named one way, in the mentions and in the article summaries
+    names = read_table(output, "entities", "entity_id, count(distinct canonical), count(distinct mention)",
+                       "entity_id is not null group by entity_id")
+    assert names and all(canonicals == 1 for _, canonicals, _ in names)
+    spellings = dict((entity, mentions) for entity, _, mentions in names)
+    assert spellings["per/vladimir-putin"] >= 2  # "فلاديمير بوتين", "بوتين", ...
+    rows = query(
+        f"select e.mention, e.label, e.canonical, e.annotator, "
+        f"substr(a.text, e.start_char + 1, e.end_char - e.start_char) = e.mention "
+        f"from read_parquet('{table_glob(output, 'entities')}', hive_partitioning=true) e "
+        f"join read_parquet('{table_glob(output, 'articles')}', hive_partitioning=true) a using (article_id)"
+    )
+    assert rows and all(sliced for *_, sliced in rows)
+    assert {annotator for _, _, _, annotator, _ in rows} == {"gazetteer"}
+    assert not [m for m, label, *_ in rows if m in ("الروسي", "الصينية", "الكورية", "الروسية")]
 
 
 def test_report_file_and_printed_table(seeds_output, capsys):
@@ -150,7 +186,7 @@ def test_report_file_and_printed_table(seeds_output, capsys):
     assert on_disk == report
     assert on_disk["files_matched"] == 5
     assert on_disk["rows_per_table"]["articles"] == 5
-    assert on_disk["rows_per_table"]["entities"] == 0 and on_disk["rows_per_table"]["rejects"] == 0
+    assert on_disk["rows_per_table"]["entities"] > 0 and on_disk["rows_per_table"]["rejects"] == 0
     assert on_disk["rows_per_table"]["removed_paragraphs"] > 0
     assert on_disk["articles_per_second"] > 0
 

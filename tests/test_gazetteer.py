@@ -1,0 +1,155 @@
+import json
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from camel_tools.tokenizers.word import simple_word_tokenize
+from hypothesis import given, settings, strategies as st
+
+from transforms.entities import AnnotateEntities, annotated, choose_annotator, entity_summary, resolved_mentions
+from transforms.gazetteer import Gazetteer, annotate, lookup_forms, tokens_with_offsets
+
+GAZETTEER = Gazetteer.load()
+
+
+def found(text):
+    return [(r["mention"], r["label"], r["canonical"], r["entity_id"]) for r in annotate(GAZETTEER, text)]
+
+
+def test_tokens_are_camel_tools_tokens_with_offsets():
+    text = "قال الرئيس (بوتين): «لن نتراجع»، وأضاف... 2024م! U.S.A و e-mail"
+    tokens = tokens_with_offsets(text)
+    assert [t for t, _, _ in tokens] == simple_word_tokenize(text)
+    assert all(text[start:end] == token for token, start, end in tokens)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="بكين الصين،.؟!«»()-\n 0123456789abcو", max_size=80))
+def test_tokenizer_matches_camel_tools_on_any_text(text):
+    assert [t for t, _, _ in tokens_with_offsets(text)] == simple_word_tokenize(text)
+
+
+def test_lookup_forms_strip_proclitics_and_the_lam_of_lil():
+    assert lookup_forms("وبكين") == [(0, "وبكين"), (2, "كين"), (1, "بكين")]
+    assert (0, "الصين") in lookup_forms("للصين")
+    assert lookup_forms("بكين")[0] == (0, "بكين")
+
+
+def test_clitics_spelling_variants_and_one_canonical_name():
+    rows = found("وبكين ترحب. والتقى لفلاديمير بوتين وكيم يونغ أون بالصين، ثم كيم جونج أون وبوتن.")
+    assert ("بكين", "LOC", "بكين", "loc/beijing") in rows
+    assert ("فلاديمير بوتين", "PER", "فلاديمير بوتين", "per/vladimir-putin") in rows
+    assert ("الصين", "LOC", "الصين", "loc/china") in rows
+    kims = {r for r in rows if r[3] == "per/kim-jong-un"}
+    assert {r[0] for r in kims} == {"كيم يونغ أون", "كيم جونج أون"} and {r[2] for r in kims} == {"كيم جونغ أون"}
+    assert ("بوتن", "PER", "فلاديمير بوتين", "per/vladimir-putin") in rows
+
+
+def test_lil_forms_are_kept_whole_and_diacritics_do_not_matter():
+    rows = annotate(GAZETTEER, "قدم الدعم للصين وللأمم المتحدة ومُوسْكُو.")
+    by_canonical = {r["canonical"]: r["mention"] for r in rows}
+    assert by_canonical["الصين"] == "للصين"
+    assert by_canonical["الأمم المتحدة"] == "للأمم المتحدة"
+    assert by_canonical["موسكو"] == "مُوسْكُو"
+
+
+def test_longest_alias_wins():
+    assert found("أعلنت الأمم المتحدة") == [("الأمم المتحدة", "ORG", "الأمم المتحدة", "org/united-nations")]
+    assert found("في كوريا الشمالية")[0][:2] == ("كوريا الشمالية", "LOC")
+
+
+def test_nationality_adjectives_are_not_entities():
+    assert found("قال المسؤول الروسي إن الحكومة الصينية والجامعات السعودية رحبت") == []
+    assert [r[0] for r in found("أعلنت السعودية")] == ["السعودية"]
+
+
+def test_context_rules_find_names_missing_from_the_lexicon():
+    text = ("قال وزير الخارجية البريطاني إلكا فالتونين إن حزب الخضر سيدعم الخطة، وزار مدينة قلعة بيشة "
+            "ثم ملعب الأمير مولاي عبد الله.\nوأضاف فالتونين أن الشركة تستهدف النمو.")
+    rows = found(text)
+    assert ("إلكا فالتونين", "PER", "إلكا فالتونين", None) in rows
+    assert ("حزب الخضر", "ORG", "حزب الخضر", None) in rows
+    assert ("قلعة", "LOC", "قلعة", None) in rows or ("قلعة بيشة", "LOC", "قلعة بيشة", None) in rows
+    assert ("ملعب الأمير مولاي عبد الله", "LOC", "ملعب الأمير مولاي عبد الله", None) in rows
+    # the surname alone later on is the same person; a definite cue before a verb is no organisation
+    assert ("فالتونين", "PER", "إلكا فالتونين", None) in rows
+    assert not any(r[0].startswith("الشركة") for r in rows)
+
+
+def test_names_do_not_cross_line_breaks_and_prepositions_are_not_names():
+    rows = found("قال الرئيس جون سميث\nسيزور الوفد مدينة\nحلب")
+    assert ("جون سميث", "PER", "جون سميث", None) in rows
+    assert all("\n" not in r[0] for r in rows)
+    assert found("حصل على تأكيده على الخطة") == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["وبكين", "لفلاديمير", "بوتين", "الرئيس", "جون", "سميث", "مدينة", "حلب", "حزب",
+                                 "العمال", "،", ".", "\n", "للصين", "وَ", "الروسي", "السعودية", "في", "قال"]),
+                max_size=30))
+def test_every_mention_slices_the_text_to_exactly_itself(words):
+    text = " ".join(words)
+    rows = annotate(GAZETTEER, text)
+    for row in rows:
+        assert text[row["start_char"]:row["end_char"]] == row["mention"]
+        assert row["mention"] == row["mention"].strip() and row["mention"]
+    spans = sorted((r["start_char"], r["end_char"]) for r in rows)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
+def test_user_lexicon_adds_entries_and_context_words(tmp_path):
+    extra = tmp_path / "mine.json"
+    extra.write_text(json.dumps({"entities": [{"id": "org/acme", "label": "ORG", "canonical": "أكمي للصناعات",
+                                               "aliases": ["أكمي"]}]}, ensure_ascii=False))
+    mine = Gazetteer.load(str(extra))
+    assert [(r["canonical"], r["entity_id"]) for r in annotate(mine, "أعلنت أكمي أرباحها")] == [("أكمي للصناعات", "org/acme")]
+    assert annotate(GAZETTEER, "أعلنت أكمي أرباحها") == []
+
+
+def test_model_spans_get_lexicon_names_without_their_proclitic():
+    text = "زار وبكين ثم فلان الفلاني"
+    mentions = resolved_mentions(GAZETTEER, text, [(4, 9, "LOC"), (13, 25, "PER")])
+    assert mentions[0] == {"mention": "بكين", "label": "LOC", "start_char": 5, "end_char": 9, "canonical": "بكين",
+                           "entity_id": "loc/beijing"}
+    assert mentions[1]["canonical"] == "فلان الفلاني" and mentions[1]["entity_id"] is None
+
+
+def test_summary_counts_distinct_entities_most_mentioned_first():
+    rows = [{"canonical": "بكين", "entity_id": "loc/beijing", "label": "LOC"}] * 2 + [
+        {"canonical": "فلان", "entity_id": None, "label": "PER"}]
+    assert entity_summary(rows) == [
+        {"canonical": "بكين", "entity_id": "loc/beijing", "label": "LOC", "mentions": 2},
+        {"canonical": "فلان", "entity_id": None, "label": "PER", "mentions": 1},
+    ]
+
+
+def test_annotator_choice():
+    assert choose_annotator("gazetteer") == "gazetteer"
+    with pytest.raises(ValueError):
+        choose_annotator("spacy")
+
+
+def test_choose_camel_without_a_model_fails_before_the_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAMELTOOLS_DATA", str(tmp_path))
+    assert choose_annotator("auto", str(tmp_path / "missing")) == "gazetteer"
+    with pytest.raises(ValueError, match="ner-arabert"):
+        choose_annotator("camel", str(tmp_path / "missing"))
+
+
+def test_annotate_entities_transform_with_the_gazetteer():
+    articles = [{"article_id": "a", "date": "2024-06-19", "source": "s", "text": "زار بوتين بكين.\nوبكين ترحب."},
+                {"article_id": "b", "date": None, "source": None, "text": "لا أسماء هنا"}]
+    with TestPipeline() as p:
+        out, rows = p | beam.Create(articles) | AnnotateEntities("gazetteer")
+        assert_that(out | beam.Map(lambda a: (a["article_id"], [(e["canonical"], e["mentions"]) for e in a["entities"]])),
+                    equal_to([("a", [("بكين", 2), ("فلاديمير بوتين", 1)]), ("b", [])]), label="summaries")
+        assert_that(rows | beam.Map(lambda r: (r["article_id"], r["mention"], r["start_char"], r["annotator"], r["date"])),
+                    equal_to([("a", "بوتين", 4, "gazetteer", "2024-06-19"), ("a", "بكين", 10, "gazetteer", "2024-06-19"),
+                              ("a", "بكين", 17, "gazetteer", "2024-06-19")]), label="rows")
+
+
+def test_annotated_keeps_partition_fields_on_rows():
+    article = {"article_id": "a", "date": "2024-06-19", "source": "s", "text": "بكين"}
+    out, rows = annotated(article, annotate(GAZETTEER, article["text"]), "gazetteer")
+    assert rows[0]["source"] == "s" and out["entities"][0]["entity_id"] == "loc/beijing"

@@ -1,0 +1,154 @@
+"""Stage: annotate entities. Articles in; the articles with a compact list of
+their distinct entities, and one ``entities`` row per mention, out.
+
+Two annotators behind one interface (``--annotator``):
+
+* ``gazetteer``: the lexicon shipped as data (``transforms/gazetteer.py``);
+  needs nothing downloaded.
+* ``camel``: camel-tools' NER model under RunInference
+  (``transforms/camel_ner.py``); each mention then gets its canonical name
+  and id from the gazetteer where an entry matches.
+* ``auto`` (default): ``camel`` where the model is installed, else
+  ``gazetteer``.
+
+Every mention's ``start_char``/``end_char`` slice the article's ``text``
+to exactly its ``mention``.
+"""
+
+import apache_beam as beam
+from apache_beam.ml.inference.base import RunInference
+from camel_tools.utils.dediac import dediac_ar
+
+from transforms import camel_ner
+from transforms.gazetteer import ANNOTATOR as GAZETTEER, Gazetteer, annotate, load_spec
+
+CAMEL, AUTO = "camel", "auto"
+ANNOTATORS = (AUTO, GAZETTEER, CAMEL)
+PRECISIONS = ("float32", "bfloat16")
+
+
+def choose_annotator(annotator, model_dir=None):
+    """The annotator a run uses; ``camel`` without a model is an error
+    raised before the run starts."""
+    if annotator not in ANNOTATORS:
+        raise ValueError(f"--annotator must be one of {', '.join(ANNOTATORS)}, not {annotator!r}")
+    installed = camel_ner.is_installed(model_dir)
+    if annotator == CAMEL and not installed:
+        raise ValueError("--annotator camel needs the camel-tools NER model: run `camel_data -i ner-arabert` "
+                         "or pass --ner_model_dir")
+    if annotator == AUTO:
+        return CAMEL if installed else GAZETTEER
+    return annotator
+
+
+def entity_summary(rows):
+    """The article's distinct entities, most mentioned first:
+    ``[{canonical, entity_id, label, mentions}]``."""
+    counts = {}
+    for row in rows:
+        key = (row["canonical"], row["entity_id"], row["label"])
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        {"canonical": canonical, "entity_id": entity_id, "label": label, "mentions": count}
+        for (canonical, entity_id, label), count in sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    ]
+
+
+def annotated(article, mentions, annotator):
+    """``(article_with_summary, entity_rows)`` for an article and its
+    mentions (``{mention, label, start_char, end_char, canonical,
+    entity_id}``)."""
+    rows = [
+        {"article_id": article["article_id"], "date": article.get("date"), "source": article.get("source"),
+         "annotator": annotator, **mention}
+        for mention in mentions
+    ]
+    return {**article, "entities": entity_summary(rows)}, rows
+
+
+def resolved_mentions(gazetteer, text, spans):
+    """Model spans ``(start, end, label)`` as mentions with canonical names:
+    a span the gazetteer knows (through its proclitics, ``وبكين``) gets the
+    entry's name and id and loses the proclitic; any other keeps its
+    spelling as its name."""
+    mentions = []
+    for start, end, label in spans:
+        entity, stripped = gazetteer.resolve_span(text[start:end])
+        start += stripped
+        mentions.append({
+            "mention": text[start:end],
+            "label": label,
+            "start_char": start,
+            "end_char": end,
+            "canonical": entity.canonical if entity else dediac_ar(text[start:end]),
+            "entity_id": entity.entity_id if entity else None,
+        })
+    return mentions
+
+
+class GazetteerAnnotateFn(beam.DoFn):
+    """One article in, the article with its summary out; its mention rows
+    go to ``entities``."""
+
+    ENTITIES = "entities"
+
+    def __init__(self, gazetteer_path):
+        self.gazetteer_path = gazetteer_path
+
+    def setup(self):
+        self.gazetteer = Gazetteer.load(self.gazetteer_path)
+
+    def process(self, article):
+        out, rows = annotated(article, annotate(self.gazetteer, article["text"]), GAZETTEER)
+        for row in rows:
+            yield beam.pvalue.TaggedOutput(self.ENTITIES, row)
+        yield out
+
+
+class CamelMentionsFn(beam.DoFn):
+    """RunInference's result (article, spans) in; the article with its
+    summary out, its mention rows (named by the gazetteer) to ``entities``."""
+
+    ENTITIES = "entities"
+
+    def __init__(self, gazetteer_path):
+        self.gazetteer_path = gazetteer_path
+
+    def setup(self):
+        self.gazetteer = Gazetteer.load(self.gazetteer_path)
+
+    def process(self, result):
+        article, spans = result.example, result.inference
+        mentions = resolved_mentions(self.gazetteer, article["text"], spans)
+        out, rows = annotated(article, mentions, CAMEL)
+        for row in rows:
+            yield beam.pvalue.TaggedOutput(self.ENTITIES, row)
+        yield out
+
+
+class AnnotateEntities(beam.PTransform):
+    """Articles in; ``(articles, entity_rows)`` out."""
+
+    def __init__(self, annotator=AUTO, gazetteer_path=None, model_dir=None, precision="float32"):
+        super().__init__()
+        if precision not in PRECISIONS:
+            raise ValueError(f"--ner_precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        self.annotator = choose_annotator(annotator, model_dir)
+        self.gazetteer_path = gazetteer_path
+        self.model_dir = model_dir or camel_ner.default_model_dir()
+        self.precision = precision
+        load_spec(gazetteer_path)  # a broken lexicon file fails before the run starts
+
+    def expand(self, articles):
+        if self.annotator == GAZETTEER:
+            outputs = articles | "Gazetteer" >> beam.ParDo(GazetteerAnnotateFn(self.gazetteer_path)).with_outputs(
+                GazetteerAnnotateFn.ENTITIES, main="articles")
+        else:
+            handler = camel_ner.CamelArticleModelHandler(self.model_dir, bfloat16=self.precision == "bfloat16")
+            outputs = (
+                articles
+                | "CamelNer" >> RunInference(handler)
+                | "NameMentions" >> beam.ParDo(CamelMentionsFn(self.gazetteer_path)).with_outputs(
+                    CamelMentionsFn.ENTITIES, main="articles")
+            )
+        return outputs.articles, outputs[GazetteerAnnotateFn.ENTITIES]

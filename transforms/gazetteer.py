@@ -1,0 +1,539 @@
+"""The ``gazetteer`` annotator: people, places and organisations found with a
+lexicon shipped as data (``transforms/data/gazetteer.json``), no downloads.
+
+* Text is split like camel-tools' ``simple_word_tokenize`` (whitespace, then
+  every punctuation mark or symbol on its own), keeping character offsets.
+* Tokens are compared on their matching keys (diacritics, alef, yeh and teh
+  marbuta folded), longest alias first, through the proclitics و ف ب ل ك
+  and لل (``وبكين``, ``لفلاديمير``, ``بالصين``, ``للصين``).
+* Names missing from the lexicon are caught by context: a title before a
+  person (``الرئيس``, ``وزير الخارجية``), a cue word before an organisation
+  (``وكالة``, ``حزب``) or a place (``مدينة``, ``العاصمة``). Later mentions of
+  such a name in the same article (a surname alone) get the same entity.
+* Nationality adjectives (``الروسي``, ``الصينية``) are never entities, even
+  where one is spelled like a country (``الحكومة السعودية``).
+
+Mentions never include a proclitic, except the لل forms, which have no
+clean split (``للصين`` stays whole), as in the dev set's convention.
+"""
+
+import json
+import pathlib
+import re
+from dataclasses import dataclass
+
+import fsspec
+import numpy as np
+from camel_tools.utils.charsets import EMOJI_ALL_CHARSET, UNICODE_PUNCT_SYMBOL_CHARSET
+from camel_tools.utils.dediac import dediac_ar
+
+from transforms.text import matching_key
+
+DEFAULT_GAZETTEER = pathlib.Path(__file__).parent / "data" / "gazetteer.json"
+ANNOTATOR = "gazetteer"
+PERSON, PLACE, ORGANIZATION = "PER", "LOC", "ORG"
+
+# Proclitic letters a name may carry, longest first; "ل" before "ال" is
+# spelled "لل" and is handled apart.
+_PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
+_MAX_NAME_TOKENS = 4
+_ARABIC_OR_LATIN_LETTER = re.compile(r"[\u0621-\u064aa-zA-Z]")
+
+
+_SPACE, _SYMBOL, _WORD = 0, 1, 2
+
+
+def _character_classes():
+    """Code point -> space, symbol (its own token) or word character, as in
+    camel-tools' ``simple_word_tokenize``."""
+    table = np.full(0x110000, _WORD, dtype=np.uint8)
+    for char in UNICODE_PUNCT_SYMBOL_CHARSET | EMOJI_ALL_CHARSET:
+        if len(char) == 1:
+            table[ord(char)] = _SYMBOL
+    for code in range(0x3000 + 1):
+        if chr(code).isspace():
+            table[code] = _SPACE
+    return table
+
+
+_CLASSES = _character_classes()
+
+
+def tokens_with_offsets(text):
+    """``[(token, start, end)]``: the tokens of ``simple_word_tokenize``
+    (except that a multi-character emoji sequence comes out one character
+    at a time) with ``text[start:end] == token``. Found with numpy, a whole
+    text at once."""
+    classes = _CLASSES[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)]
+    word = classes == _WORD
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], word, [False]]).astype(np.int8)))
+    spans = list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+    symbols = np.flatnonzero(classes == _SYMBOL).tolist()
+    if symbols:
+        spans = sorted(spans + [(i, i + 1) for i in symbols])
+    return [(text[start:end], start, end) for start, end in spans]
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity_id: str
+    label: str
+    canonical: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    start_char: int
+    end_char: int
+    label: str
+    canonical: str
+    entity_id: str
+
+
+class _Keys:
+    """Matching keys of single tokens, memoised: a corpus repeats its words."""
+
+    def __init__(self, limit=500_000):
+        self.limit = limit
+        self.cache = {}
+
+    def __call__(self, token):
+        key = self.cache.get(token)
+        if key is None:
+            if len(self.cache) >= self.limit:
+                self.cache.clear()
+            key = self.cache[token] = matching_key(token) if _ARABIC_OR_LATIN_LETTER.search(token) else ""
+        return key
+
+
+def lookup_forms(key):
+    """``[(stripped_letters, form)]``: the key as written, then without each
+    proclitic it may carry (``وبكين`` -> ``بكين``, ``للصين`` -> ``الصين``).
+    ``stripped_letters`` is how many letters the mention leaves out (a لل
+    form keeps its لل: ``وللصين`` -> ``للصين``)."""
+    forms = [(0, key)]
+    for prefix in _PROCLITICS:
+        if key.startswith(prefix) and len(key) - len(prefix) >= 2:
+            rest = key[len(prefix):]
+            forms.append((len(prefix), rest))
+            if prefix.endswith("ل") and rest.startswith("ل") and not rest.startswith("ال"):
+                forms.append((len(prefix) - 1, "ا" + rest))  # the لل of "وللصين" stays
+    return forms
+
+
+def _phrase_index(phrases):
+    """First token key -> [rest of the phrase's token keys], longest first."""
+    index = {}
+    for phrase in phrases:
+        keys = tuple(matching_key(phrase).split())
+        if keys:
+            index.setdefault(keys[0], set()).add(keys[1:])
+    return {first: sorted(rests, key=len, reverse=True) for first, rests in index.items()}
+
+
+def load_spec(extra_path=None):
+    """The shipped lexicon, plus a user's file (same keys; lists added)."""
+    spec = json.loads(DEFAULT_GAZETTEER.read_text(encoding="utf-8"))
+    if extra_path:
+        with fsspec.open(extra_path, "r", encoding="utf-8") as handle:
+            extra = json.load(handle)
+        for key, value in extra.items():
+            spec[key] = spec.get(key, []) + value if isinstance(value, list) else value
+    return spec
+
+
+class Gazetteer:
+    """The compiled lexicon and context words; ``find`` annotates a text."""
+
+    def __init__(self, spec):
+        self.entities = {}
+        aliases = {}
+        for entry in spec["entities"]:
+            entity = Entity(entry["id"], entry["label"], entry["canonical"])
+            self.entities[entity.entity_id] = entity
+            for name in [entry["canonical"], *entry.get("aliases", [])]:
+                keys = tuple(matching_key(name).split())
+                if keys:
+                    # a later entry (a user's file) wins over the shipped one
+                    aliases[keys] = entity
+        self.aliases = {}
+        for keys, entity in aliases.items():
+            self.aliases.setdefault(keys[0], []).append((keys[1:], entity))
+        for candidates in self.aliases.values():
+            candidates.sort(key=lambda candidate: len(candidate[0]), reverse=True)
+        self.adjectives = frozenset(matching_key(a) for a in spec["nationality_adjectives"])
+        self.titles = _phrase_index(spec["person_titles"])
+        self.organization_cues = frozenset(matching_key(c) for c in spec["organization_cues"])
+        self.place_cues = _phrase_index(spec["place_cues"])
+        self.facility_cues = _phrase_index(spec["facility_cues"])
+        self.definite_organization_cues = frozenset(matching_key(c) for c in spec["definite_organization_cues"])
+        self.place_heads = frozenset(matching_key(h) for h in spec["place_name_heads"])
+        self.connectors = frozenset(matching_key(c) for c in spec["name_connectors"])
+        self.first_names = frozenset(matching_key(n) for n in spec["first_names"]) | {"عبد"}
+        self.not_names = frozenset(w for phrase in spec["not_names"] for w in matching_key(phrase).split())
+        self.stop_words = frozenset(matching_key(w) for w in spec.get("stop_words", []))
+        self.key = _Keys()
+        self.forms_cache = {}
+        self.all_forms_cache = {}
+
+    @classmethod
+    def load(cls, extra_path=None):
+        return cls(load_spec(extra_path))
+
+    def forms(self, key):
+        """The ``lookup_forms`` of a token key that start an alias, a title or
+        a cue (most tokens have none: the fast path)."""
+        forms = self.forms_cache.get(key)
+        if forms is None:
+            forms = self.forms_cache[key] = tuple(
+                (stripped, form) for stripped, form in (lookup_forms(key) if key else ())
+                if form in self.aliases or form in self.titles or form in self.place_cues
+                or form in self.organization_cues or form in self.facility_cues or form in self.first_names
+                or form in self.definite_organization_cues
+            )
+        return forms
+
+    def resolve_span(self, name):
+        """``(entity, stripped_chars)``: the lexicon entity a whole span
+        stands for, through a proclitic it may carry (``وبكين``), and how many
+        leading characters that proclitic takes; ``(None, 0)`` when none.
+        How model-found mentions get canonical names and ids."""
+        tokens = [token for token in tokens_with_offsets(name) if self.key(token[0])]
+        keys = tuple(self.key(token) for token, _, _ in tokens)
+        if not keys:
+            return None, 0
+        for stripped, form in lookup_forms(keys[0]):
+            for rest, entity in self.aliases.get(form, ()):
+                if rest == keys[1:]:
+                    return entity, tokens[0][1] + _written_length(tokens[0][0], stripped)
+        return None, 0
+
+    def find(self, text):
+        """Every mention in ``text``, in order, as ``Mention``s. Names never
+        run across a line break; names learned on one line are found on all."""
+        lines = [self._line_tokens(text, start, line) for start, line in _lines(text)]
+        mentions, learned = [], {}
+        for tokens, keys in lines:
+            self._find_in_line(text, tokens, keys, mentions, learned)
+        if learned:
+            for tokens, keys in lines:
+                mentions = self._add_learned(mentions, learned, text, tokens, keys)
+        return mentions
+
+    def _line_tokens(self, text, start, line):
+        tokens = [(token, start + begin, start + end) for token, begin, end in tokens_with_offsets(line)]
+        return tokens, [self.key(token) for token, _, _ in tokens]
+
+    def _find_in_line(self, text, tokens, keys, mentions, learned):
+        position = 0
+        forms = self.forms
+        while position < len(tokens):
+            found = forms(keys[position]) and (
+                self._lexicon_match(tokens, keys, position) or self._context_match(tokens, keys, position)
+            )
+            if not found:
+                position += 1
+                continue
+            mention, end = found
+            if mention is not None:
+                mentions.append(mention)
+                if mention.entity_id is None:
+                    self._learn(learned, text, tokens, keys, mention)
+            position = end
+
+    # -- the lexicon ---------------------------------------------------------
+
+    def _lexicon_match(self, tokens, keys, position):
+        """``(mention, next_position)`` of the longest alias starting here, or
+        None. An adjective spelled like a country after a definite noun is
+        skipped (``(None, next_position)``)."""
+        best = None
+        for stripped, form in self.forms(keys[position]):
+            for rest, entity in self.aliases.get(form, ()):
+                end = position + 1 + len(rest)
+                if best is not None and end - position <= best[0]:
+                    break
+                if tuple(keys[position + 1:end]) == rest:
+                    best = (end - position, stripped, entity)
+                    break
+        if best is None:
+            return None
+        length, stripped, entity = best
+        end = position + length
+        if length == 1 and stripped == 0 and keys[position] in self.adjectives and self._after_definite_noun(keys, tokens, position):
+            return None, end
+        return self._mention(tokens, position, end, stripped, entity.label, entity.canonical, entity.entity_id), end
+
+    @staticmethod
+    def _after_definite_noun(keys, tokens, position):
+        previous = position - 1
+        return (previous >= 0 and tokens[previous][2] + 1 >= tokens[position][1]
+                and any(form.startswith("ال") for _, form in lookup_forms(keys[previous])))
+
+    @staticmethod
+    def _mention(tokens, first, end, stripped, label, canonical, entity_id):
+        token, start, _ = tokens[first]
+        start += _written_length(token, stripped)
+        last_end = tokens[end - 1][2]
+        return Mention(start, last_end, label, canonical, entity_id)
+
+    # -- context rules ---------------------------------------------------------
+
+    def _context_match(self, tokens, keys, position):
+        """A name the lexicon lacks, recognised by the words before it:
+        ``(mention_or_None, next_position)``, or None when no cue is here."""
+        for stripped, form in self.forms(keys[position]):
+            end = self._phrase_end(self.titles, form, keys, position)
+            if end is not None:
+                return self._person_after(tokens, keys, end)
+            end = self._phrase_end(self.place_cues, form, keys, position)
+            if end is not None:
+                return self._place_after(tokens, keys, end)
+            end = self._phrase_end(self.facility_cues, form, keys, position)
+            if end is not None:
+                return self._facility_from(tokens, keys, position, end, stripped)
+            if form in self.organization_cues:
+                return self._organization_from(tokens, keys, position, stripped)
+            if form in self.definite_organization_cues and position + 1 < len(keys) and keys[position + 1].startswith("ال"):
+                return self._organization_from(tokens, keys, position, stripped, definite=True)
+            if form in self.first_names and not _spelled_with_alef_maqsura(tokens[position][0], form):
+                return self._person_after(tokens, keys, position, stripped, after_title=False)
+        return None
+
+    @staticmethod
+    def _phrase_end(index, form, keys, position):
+        for rest in index.get(form, ()):
+            end = position + 1 + len(rest)
+            if tuple(keys[position + 1:end]) == rest:
+                return end
+        return None
+
+    def _is_plain_word(self, key):
+        """A word that may be part of a name: not a function word, a title,
+        a cue, an adjective or a word that follows titles."""
+        return bool(key) and not (
+            key in self.stop_words or key in self.not_names or key in self.adjectives or key in self.titles
+            or key in self.organization_cues or key in self.place_cues or key in self.facility_cues
+        )
+
+    def _skip_descriptors(self, keys, position):
+        """Past the nationality adjectives and "السابق"-like words after a cue."""
+        while position < len(keys) and (keys[position] in self.adjectives or keys[position] in self.not_names):
+            position += 1
+        return position
+
+    def _known_here(self, tokens, keys, position):
+        match = self._lexicon_match(tokens, keys, position) if self.forms(keys[position]) else None
+        return match is not None and match[0] is not None
+
+    def _person_after(self, tokens, keys, position, stripped=0, after_title=True):
+        """A person's name after a title (``الرئيس الفرنسي`` ...) or starting
+        with a known first name: two words, more when joined by بن/عبد/أبو,
+        ending in a family name (``الدسوقي``) or ending cleanly before
+        punctuation or a function word; one word is too often not a name."""
+        if after_title:
+            position = self._skip_descriptors(keys, position)
+        if position >= len(keys) or self._known_here(tokens, keys, position):
+            return None, position + (not after_title)
+        end = position
+        while end < len(keys) and end - position < _MAX_NAME_TOKENS:
+            key = self.forms(keys[end])[0][1] if end == position and stripped else keys[end]
+            joined = end > position and keys[end - 1] in self.connectors
+            family = end > position and key.startswith("ال") and key.endswith("ي") and len(key) > 4
+            written = tokens[end][0]
+            known_first = key in self.first_names and not _spelled_with_alef_maqsura(written, key)
+            # the article is spelled "ال": "إلكا" folds like it but is a name
+            definite = dediac_ar(written).startswith(("ال", "لل"))
+            plain = (self._is_plain_word(key) or known_first) and not definite
+            if end == position and not known_first and dediac_ar(written).endswith("ة"):
+                break  # a feminine noun ("ضرورة"), not a first name
+            if end > position and key.startswith("و") and not (joined or known_first or key in self.connectors):
+                break  # a conjunction: the name has ended
+            after_connector = joined and key.startswith("ال") and self._is_plain_word(key)
+            if not (plain or family or after_connector or key in self.connectors) or self._known_here(tokens, keys, end):
+                break
+            if end - position >= 2 and not (joined or family or key in self.connectors or self._ends_name(keys, end + 1)):
+                break
+            if end - position >= 2 and key.startswith("ال") and not (joined or family):
+                break
+            end += 1
+        while end > position and keys[end - 1] in self.connectors:
+            end -= 1
+        if end - position < 2:
+            return None, max(end, position + 1)
+        return self._mention(tokens, position, end, stripped, PERSON, None, None), end
+
+    def _ends_name(self, keys, position):
+        return position >= len(keys) or not keys[position] or keys[position] in self.stop_words
+
+    def _place_after(self, tokens, keys, position):
+        """A place name after ``مدينة``, ``العاصمة الأردنية`` ...: one word; two
+        after a compound head (``أبو حمص``, ``عين التينة``) or when the second
+        is a definite word that is not a describing adjective (``العين
+        البيضاء``, not ``كفركلا الحدودية``)."""
+        described = self._skip_descriptors(keys, position)
+        if described > position:
+            return None, described  # "العاصمة الصينية": a known name follows, or none does
+        if position >= len(keys) or self._known_here(tokens, keys, position) or not self._is_plain_word(keys[position]):
+            return None, position
+        end = position + 1
+        if end < len(keys) and not self._known_here(tokens, keys, end) and self._is_plain_word(keys[end]):
+            if keys[position] in self.place_heads or (keys[end].startswith("ال") and not keys[end].endswith(("يه", "يون", "يين"))):
+                end += 1
+        return self._mention(tokens, position, end, 0, PLACE, None, None), end
+
+    def _facility_from(self, tokens, keys, position, cue_end, stripped):
+        """A facility or natural feature keeps its cue word: ``مطار ...``,
+        ``سد تشرين``, ``ملعب الأمير مولاي عبد الله``; known names inside it
+        (``مطار الخرطوم الدولي``) belong to it."""
+        end = self._name_run(tokens, keys, cue_end, organization=False)
+        if end == cue_end:
+            return None, cue_end
+        return self._mention(tokens, position, end, stripped, PLACE, None, None), end
+
+    def _organization_from(self, tokens, keys, position, stripped, definite=False):
+        """Cue and name together (``حزب العمال``, ``بنك الكويت المركزي``):
+        known places inside belong to the name, a known person or
+        organisation ends it. A definite cue (``الشركة``) needs a definite
+        adjective after it and a longer name, or a nationality adjective
+        (``البورصة المصرية``)."""
+        end = self._name_run(tokens, keys, position + 1, organization=True)
+        if end == position + 1:
+            return None, end
+        if definite and not (end - position >= 3 or keys[position + 1] in self.adjectives):
+            return None, position + 1
+        return self._mention(tokens, position, end, stripped, ORGANIZATION, None, None), end
+
+    def _name_run(self, tokens, keys, position, organization):
+        """Where a multiword name that starts at ``position`` ends: definite
+        words and known places carry it on, and for an organisation also
+        ``ل``-genitives (``للطيران``) and ``و`` before a definite word
+        (``والثروة المعدنية``); a run of plain words stops after two; stop
+        words, punctuation, other conjunctions and cues end it."""
+        end, plain_run, after_place = position, 0, False
+        longest = _MAX_NAME_TOKENS + (2 if organization else 0)
+        while end < len(keys) and end - position < longest:
+            key = keys[end]
+            match = self._lexicon_match(tokens, keys, end) if self.forms(key) else None
+            if match is not None and match[0] is not None:
+                if match[0].label != PLACE:
+                    break
+                end, plain_run, after_place = match[1], 0, True
+                continue
+            if not key or key in self.stop_words or key in self.organization_cues or (organization and key in self.titles):
+                break
+            if key in self.titles or key in self.connectors:  # "ملعب الأمير مولاي عبد الله"
+                end, after_place = end + 1, True
+                continue
+            if end > position and key.startswith(("و", "ف")):
+                conjoined = key.startswith("وال") or (end + 1 < len(keys) and keys[end + 1].startswith("ال"))
+                if not (organization and conjoined):
+                    break
+                plain_run = 0
+            elif key.startswith(("ال", "لل")) or (organization and key.startswith("ل") and end > position):
+                if key in self.not_names and end > position + 1:
+                    break
+                plain_run = 0
+            elif self._is_plain_word(key) and (
+                (end == position or after_place) and plain_run == 0
+                or plain_run == 1 and self._ends_name(keys, end + 1)
+            ):
+                plain_run += 1
+            else:
+                break
+            end += 1
+        return end
+
+    # -- names learned in the article ------------------------------------------
+
+    def _learn(self, learned, text, tokens, keys, mention):
+        """Remember a context-found name, and a person's surname alone."""
+        written = text[mention.start_char:mention.end_char]
+        name_keys = tuple(matching_key(written).split())
+        entity = (mention.label, dediac_ar(written))
+        learned.setdefault(name_keys, entity)
+        surname = name_keys[-1] if name_keys else ""
+        if mention.label == PERSON and len(name_keys) >= 2 and len(surname) >= 3 and self._is_plain_word(surname) \
+                and surname not in self.first_names:
+            learned.setdefault(name_keys[-1:], entity)
+
+    def _add_learned(self, mentions, learned, text, tokens, keys):
+        """Mentions plus later occurrences of the names learned here."""
+        covered = set()
+        for mention in mentions:
+            covered.update(range(mention.start_char, mention.end_char))
+        by_first = {}
+        for name_keys, entity in learned.items():
+            by_first.setdefault(name_keys[0], []).append((name_keys[1:], entity))
+        for candidates in by_first.values():
+            candidates.sort(key=lambda candidate: len(candidate[0]), reverse=True)
+        added = []
+        position = 0
+        while position < len(tokens):
+            match = None
+            if tokens[position][2] - 1 not in covered:
+                key = keys[position]
+                all_forms = self.all_forms_cache.get(key)
+                if all_forms is None:
+                    all_forms = self.all_forms_cache[key] = lookup_forms(key) if key else ()
+                for stripped, form in all_forms:
+                    for rest, entity in by_first.get(form, ()):
+                        end = position + 1 + len(rest)
+                        if tuple(keys[position + 1:end]) == rest:
+                            match = (end, stripped, entity)
+                            break
+                    if match:
+                        break
+            if match:
+                end, stripped, (label, canonical) = match
+                added.append(self._mention(tokens, position, end, stripped, label, canonical, None))
+                position = end
+            else:
+                position += 1
+        return sorted(mentions + added, key=lambda m: (m.start_char, m.end_char))
+
+
+def _lines(text):
+    """``(offset, line)`` of each line of a text."""
+    offset = 0
+    for line in text.split("\n"):
+        yield offset, line
+        offset += len(line) + 1
+
+
+def _spelled_with_alef_maqsura(token, key):
+    """``على`` (a preposition) folds like ``علي`` (a name): the written final
+    letter tells them apart."""
+    return key.endswith("ي") and dediac_ar(token).rstrip("\u0640").endswith("ى")
+
+
+def _written_length(token, letters):
+    """How many characters of ``token`` spell its first ``letters`` key
+    letters (diacritics and tatweel after them included)."""
+    if not letters:
+        return 0
+    seen = 0
+    for index, char in enumerate(token):
+        if matching_key(char):
+            if seen == letters:
+                return index
+            seen += 1
+    return len(token)
+
+
+def annotate(gazetteer, text):
+    """``[{mention, label, start_char, end_char, canonical, entity_id}]`` for
+    a body text: canonical is the lexicon's name, or the first spelling
+    found in the article for a name the lexicon lacks."""
+    rows = []
+    for found in gazetteer.find(text):
+        mention = text[found.start_char:found.end_char]
+        rows.append({
+            "mention": mention,
+            "label": found.label,
+            "start_char": found.start_char,
+            "end_char": found.end_char,
+            "canonical": found.canonical or dediac_ar(mention),
+            "entity_id": found.entity_id,
+        })
+    return rows
