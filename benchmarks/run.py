@@ -14,7 +14,13 @@ import sys
 import time
 
 from benchmarks.corpus import write_corpus
-from benchmarks.stage import plain_function_throughput, stage_throughput
+from benchmarks.ner_speed import camel_speedup, news_sentences
+from benchmarks.stage import (
+    annotator_stage_throughput,
+    gazetteer_throughput,
+    plain_function_throughput,
+    stage_throughput,
+)
 
 CONFIGURATIONS = {
     "direct, in-process": [],
@@ -40,6 +46,8 @@ def main(argv=None):
     parser.add_argument("--stage_articles", type=int, default=8000)
     parser.add_argument("--days", type=int, default=90, help="days the corpus spans (x 8 outlets = partitions)")
     parser.add_argument("--workdir", default="bench-out")
+    parser.add_argument("--camel_sentences", type=int, default=400)
+    parser.add_argument("--skip_camel", action="store_true", help="skip the camel NER speed comparison (minutes)")
     args = parser.parse_args(argv)
     workdir = pathlib.Path(args.workdir)
     shutil.rmtree(workdir, ignore_errors=True)
@@ -59,6 +67,17 @@ def main(argv=None):
     print(f"  Beam DirectRunner, one process:      {per_second:8.0f} articles per CPU second ({seconds:.1f} s)")
     per_second, seconds = plain_function_throughput(args.stage_articles)
     print(f"  the stage's functions, one core:      {per_second:8.0f} articles per CPU second ({seconds:.1f} s, best of 3)")
+    print(f"\nentity annotation, gazetteer, on the same corpus ({args.stage_articles} articles):")
+    per_second, seconds = annotator_stage_throughput(args.stage_articles)
+    print(f"  Beam DirectRunner, one process:      {per_second:8.0f} articles per CPU second ({seconds:.1f} s)")
+    per_second, seconds = gazetteer_throughput(args.stage_articles)
+    print(f"  the annotator alone, one core:       {per_second:8.0f} articles per CPU second ({seconds:.1f} s)")
+    if not args.skip_camel:
+        print("\nentity annotation, camel path vs camel-tools' NERecognizer.predict (make bench-camel):")
+        figures = camel_speedup(news_sentences(args.camel_sentences), min(64, args.camel_sentences))
+        print(f"  camel-tools predict {figures['camel_sentences_per_second']:.2f} sentences/s; ours "
+              f"{figures['our_sentences_per_second']:.2f} sentences/s, {figures['speedup']:.1f}x with identical labels; "
+              f"bfloat16 {figures['bfloat16_speedup']:.1f}x, {figures['bfloat16_labels_equal_to_camel']:.2%} of labels equal")
 
 
 if __name__ == "__main__":

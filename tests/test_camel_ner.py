@@ -30,6 +30,8 @@ from transforms.camel_ner import (
     sentences_with_offsets,
     words_with_offsets,
 )
+from transforms.entities import AnnotateEntities, resolved_mentions
+from transforms.gazetteer import Gazetteer
 
 RTL_MARK = "\u200f"
 
@@ -260,3 +262,22 @@ def test_bfloat16_encoder_gives_nearly_the_same_labels(model_256, ner_256):
     assert [len(labels) for labels in approximate] == [len(labels) for labels in exact]
     pairs = [(a, b) for x, y in zip(exact, approximate) for a, b in zip(x, y)]
     assert sum(a == b for a, b in pairs) >= 0.9 * len(pairs)
+
+
+def test_annotate_entities_with_camel_runs_inference_and_names_mentions(model_256, ner_256):
+    texts = ["قال الرئيس ماكرون في باريس.\nوزير الخارجية في القاهرة وبكين", "لا شيء هنا", ""]
+    articles = [{"article_id": str(i), "date": None, "source": None, "text": text} for i, text in enumerate(texts)]
+    spans = annotate_texts(texts, ner_256)
+    gazetteer = Gazetteer.load()
+    expected_rows = [(article["article_id"], mention["mention"], mention["start_char"], mention["canonical"], "camel")
+                     for article, article_spans in zip(articles, spans)
+                     for mention in resolved_mentions(gazetteer, article["text"], article_spans)]
+    assert expected_rows  # the random tiny model labels some words as entities
+    with TestPipeline() as p:
+        out, rows = p | beam.Create(articles) | AnnotateEntities("camel", model_dir=str(model_256))
+        assert_that(rows | beam.FlatMap(lambda article_rows: [
+            (r["article_id"], r["mention"], r["start_char"], r["canonical"], r["annotator"]) for r in article_rows]),
+            equal_to(expected_rows), label="rows")
+        assert_that(out | beam.Map(lambda a: (a["article_id"], sum(e["mentions"] for e in a["entities"]))),
+                    equal_to([(a["article_id"], sum(1 for r in expected_rows if r[0] == a["article_id"]))
+                              for a in articles]), label="summaries")

@@ -144,7 +144,8 @@ def test_annotate_entities_transform_with_the_gazetteer():
         out, rows = p | beam.Create(articles) | AnnotateEntities("gazetteer")
         assert_that(out | beam.Map(lambda a: (a["article_id"], [(e["canonical"], e["mentions"]) for e in a["entities"]])),
                     equal_to([("a", [("بكين", 2), ("فلاديمير بوتين", 1)]), ("b", [])]), label="summaries")
-        assert_that(rows | beam.Map(lambda r: (r["article_id"], r["mention"], r["start_char"], r["annotator"], r["date"])),
+        assert_that(rows | beam.FlatMap(lambda article_rows: [
+            (r["article_id"], r["mention"], r["start_char"], r["annotator"], r["date"]) for r in article_rows]),
                     equal_to([("a", "بوتين", 4, "gazetteer", "2024-06-19"), ("a", "بكين", 10, "gazetteer", "2024-06-19"),
                               ("a", "بكين", 17, "gazetteer", "2024-06-19")]), label="rows")
 

@@ -316,8 +316,8 @@ def frequent_in_shard(shard_group, minimum):
 
 
 class RemoveBoilerplateFn(beam.DoFn):
-    """Applies all three layers to one article; removed paragraphs go to
-    ``removed``, articles left with no body to ``rejects``."""
+    """Applies all three layers to one article; its removed paragraphs go to
+    ``removed`` as one list, articles left with no body to ``rejects``."""
 
     REMOVED, REJECTS = "removed", "rejects"
 
@@ -333,8 +333,8 @@ class RemoveBoilerplateFn(beam.DoFn):
             # Layer 2 never takes the last of a body: a source that publishes
             # the same story many times is not boilerplate.
             cleaned, removed = remove_boilerplate(article, self.rules)
-        for row in removed:
-            yield beam.pvalue.TaggedOutput(self.REMOVED, row)
+        if removed:
+            yield beam.pvalue.TaggedOutput(self.REMOVED, removed)  # one element per article
         if cleaned["text"]:
             yield cleaned
         else:
@@ -350,7 +350,8 @@ def _code_set(packed_codes):
 
 
 class RemoveBoilerplate(beam.PTransform):
-    """Articles in; ``(articles, removed_paragraphs, rejects)`` out.
+    """Articles in; ``(articles, removed_paragraphs, rejects)`` out, the
+    removed paragraphs as one list per article.
 
     Layer 2 counts, per source, the distinct articles each paragraph occurs
     in (per shard of paragraph codes, from batches of articles); codes found

@@ -96,12 +96,12 @@ class GazetteerAnnotateFn(beam.DoFn):
         self.gazetteer_path = gazetteer_path
 
     def setup(self):
-        self.gazetteer = Gazetteer.load(self.gazetteer_path)
+        self.gazetteer = Gazetteer.shared(self.gazetteer_path)
 
     def process(self, article):
         out, rows = annotated(article, annotate(self.gazetteer, article["text"]), GAZETTEER)
-        for row in rows:
-            yield beam.pvalue.TaggedOutput(self.ENTITIES, row)
+        if rows:
+            yield beam.pvalue.TaggedOutput(self.ENTITIES, rows)  # one element per article
         yield out
 
 
@@ -115,19 +115,20 @@ class CamelMentionsFn(beam.DoFn):
         self.gazetteer_path = gazetteer_path
 
     def setup(self):
-        self.gazetteer = Gazetteer.load(self.gazetteer_path)
+        self.gazetteer = Gazetteer.shared(self.gazetteer_path)
 
     def process(self, result):
         article, spans = result.example, result.inference
         mentions = resolved_mentions(self.gazetteer, article["text"], spans)
         out, rows = annotated(article, mentions, CAMEL)
-        for row in rows:
-            yield beam.pvalue.TaggedOutput(self.ENTITIES, row)
+        if rows:
+            yield beam.pvalue.TaggedOutput(self.ENTITIES, rows)  # one element per article
         yield out
 
 
 class AnnotateEntities(beam.PTransform):
-    """Articles in; ``(articles, entity_rows)`` out."""
+    """Articles in; ``(articles, entity_rows)`` out, the rows as one list per
+    article that has mentions."""
 
     def __init__(self, annotator=AUTO, gazetteer_path=None, model_dir=None, precision="float32"):
         super().__init__()

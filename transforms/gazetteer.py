@@ -17,6 +17,7 @@ Mentions never include a proclitic, except the لل forms, which have no
 clean split (``للصين`` stays whole), as in the dev set's convention.
 """
 
+import functools
 import json
 import pathlib
 import re
@@ -62,16 +63,31 @@ _CLASSES = _character_classes()
 def tokens_with_offsets(text):
     """``[(token, start, end)]``: the tokens of ``simple_word_tokenize``
     (except that a multi-character emoji sequence comes out one character
-    at a time) with ``text[start:end] == token``. Found with numpy, a whole
-    text at once."""
-    classes = _CLASSES[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)]
+    at a time) with ``text[start:end] == token``."""
+    return [token for line in token_lines(text) for token in line]
+
+
+def token_lines(text):
+    """``tokens_with_offsets`` line by line: one list of tokens per line.
+    Found with numpy, a whole text at once."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    classes = _CLASSES[codes]
     word = classes == _WORD
     edges = np.flatnonzero(np.diff(np.concatenate([[False], word, [False]]).astype(np.int8)))
-    spans = list(zip(edges[::2].tolist(), edges[1::2].tolist()))
-    symbols = np.flatnonzero(classes == _SYMBOL).tolist()
-    if symbols:
-        spans = sorted(spans + [(i, i + 1) for i in symbols])
-    return [(text[start:end], start, end) for start, end in spans]
+    starts, ends = edges[::2], edges[1::2]
+    symbols = np.flatnonzero(classes == _SYMBOL)
+    if len(symbols):
+        starts = np.concatenate([starts, symbols])
+        order = np.argsort(starts, kind="stable")
+        starts, ends = starts[order], np.concatenate([ends, symbols + 1])[order]
+    newlines = np.flatnonzero(codes == 10)
+    bounds = np.searchsorted(starts, newlines).tolist() + [len(starts)]
+    spans = list(zip(starts.tolist(), ends.tolist()))
+    lines, first = [], 0
+    for last in bounds:
+        lines.append([(text[start:end], start, end) for start, end in spans[first:last]])
+        first = last
+    return lines
 
 
 @dataclass(frozen=True)
@@ -180,6 +196,13 @@ class Gazetteer:
     def load(cls, extra_path=None):
         return cls(load_spec(extra_path))
 
+    @classmethod
+    @functools.lru_cache(maxsize=4)
+    def shared(cls, extra_path=None):
+        """One compiled lexicon per worker process, with its caches warm,
+        however many DoFn instances the runner makes."""
+        return cls.load(extra_path)
+
     def forms(self, key):
         """The ``lookup_forms`` of a token key that start an alias, a title or
         a cue (most tokens have none: the fast path)."""
@@ -211,24 +234,24 @@ class Gazetteer:
     def find(self, text):
         """Every mention in ``text``, in order, as ``Mention``s. Names never
         run across a line break; names learned on one line are found on all."""
-        lines = [self._line_tokens(text, start, line) for start, line in _lines(text)]
+        key = self.key
+        lines = [(tokens, [key(token) for token, _, _ in tokens]) for tokens in token_lines(text)]
         mentions, learned = [], {}
         for tokens, keys in lines:
             self._find_in_line(text, tokens, keys, mentions, learned)
         if learned:
-            for tokens, keys in lines:
-                mentions = self._add_learned(mentions, learned, text, tokens, keys)
+            mentions = self._add_learned(mentions, learned, lines)
         return mentions
-
-    def _line_tokens(self, text, start, line):
-        tokens = [(token, start + begin, start + end) for token, begin, end in tokens_with_offsets(line)]
-        return tokens, [self.key(token) for token, _, _ in tokens]
 
     def _find_in_line(self, text, tokens, keys, mentions, learned):
         position = 0
-        forms = self.forms
+        forms, cached = self.forms, self.forms_cache.get
         while position < len(tokens):
-            found = forms(keys[position]) and (
+            key = keys[position]
+            start_forms = cached(key)
+            if start_forms is None:
+                start_forms = forms(key)
+            found = start_forms and (
                 self._lexicon_match(tokens, keys, position) or self._context_match(tokens, keys, position)
             )
             if not found:
@@ -457,8 +480,9 @@ class Gazetteer:
                 and surname not in self.first_names:
             learned.setdefault(name_keys[-1:], entity)
 
-    def _add_learned(self, mentions, learned, text, tokens, keys):
-        """Mentions plus later occurrences of the names learned here."""
+    def _add_learned(self, mentions, learned, lines):
+        """Mentions plus the other occurrences of the names learned in the
+        article."""
         covered = set()
         for mention in mentions:
             covered.update(range(mention.start_char, mention.end_char))
@@ -468,37 +492,33 @@ class Gazetteer:
         for candidates in by_first.values():
             candidates.sort(key=lambda candidate: len(candidate[0]), reverse=True)
         added = []
-        position = 0
-        while position < len(tokens):
-            match = None
-            if tokens[position][2] - 1 not in covered:
-                key = keys[position]
-                all_forms = self.all_forms_cache.get(key)
-                if all_forms is None:
-                    all_forms = self.all_forms_cache[key] = lookup_forms(key) if key else ()
-                for stripped, form in all_forms:
-                    for rest, entity in by_first.get(form, ()):
-                        end = position + 1 + len(rest)
-                        if tuple(keys[position + 1:end]) == rest:
-                            match = (end, stripped, entity)
-                            break
-                    if match:
-                        break
-            if match:
-                end, stripped, (label, canonical) = match
-                added.append(self._mention(tokens, position, end, stripped, label, canonical, None))
-                position = end
-            else:
-                position += 1
+        # a token can only spell a learned name if its key ends like one (proclitics come first)
+        endings = tuple(by_first) + tuple(first[1:] for first in by_first if first.startswith("ا"))
+        for tokens, keys in lines:
+            position = 0
+            while position < len(tokens):
+                match = None
+                if keys[position].endswith(endings) and tokens[position][2] - 1 not in covered:
+                    match = self._learned_match(by_first, keys, position)
+                if match:
+                    end, stripped, (label, canonical) = match
+                    added.append(self._mention(tokens, position, end, stripped, label, canonical, None))
+                    position = end
+                else:
+                    position += 1
         return sorted(mentions + added, key=lambda m: (m.start_char, m.end_char))
 
-
-def _lines(text):
-    """``(offset, line)`` of each line of a text."""
-    offset = 0
-    for line in text.split("\n"):
-        yield offset, line
-        offset += len(line) + 1
+    def _learned_match(self, by_first, keys, position):
+        key = keys[position]
+        all_forms = self.all_forms_cache.get(key)
+        if all_forms is None:
+            all_forms = self.all_forms_cache[key] = lookup_forms(key) if key else ()
+        for stripped, form in all_forms:
+            for rest, entity in by_first.get(form, ()):
+                end = position + 1 + len(rest)
+                if tuple(keys[position + 1:end]) == rest:
+                    return end, stripped, entity
+        return None
 
 
 def _spelled_with_alef_maqsura(token, key):

@@ -292,17 +292,19 @@ def singleton(article_id):
 
 
 def wire_hits(verified):
-    """``((article_id, date, source), (paragraph_index, other_article_id))``
-    for each paragraph found in another source's article."""
+    """``((article_id, date, source), (other_article_id, [paragraph_index,
+    ...]))`` for each side of a pair with paragraphs found in the other
+    (another source's) article: one element per side, not per paragraph."""
     for mine, theirs, hits in (("a", "b", "a_paragraphs"), ("b", "a", "b_paragraphs")):
-        article_id, date, _, source = verified[mine]
-        for index in verified[hits]:
-            yield (article_id, date, source), (index, verified[theirs][0])
+        if verified[hits]:
+            article_id, date, _, source = verified[mine]
+            yield (article_id, date, source), (verified[theirs][0], verified[hits])
 
 
-def wire_update(article, hits):
+def wire_update(article, hit_lists):
     """The wire fields of an article with paragraph hits, as an article update."""
     article_id, date, source = article
+    hits = [(index, other) for other, indexes in hit_lists for index in indexes]
     return {"article_id": article_id, "date": date, "source": source, **wire_summary(hits)}
 
 
@@ -391,18 +393,39 @@ def candidate_pairs(shard_group):
     return zip(firsts[chosen].tolist(), seconds[chosen].tolist())
 
 
-def _with_partner_features(element):
-    _, grouped = element
-    for features in grouped["features"]:
-        for partner in grouped["partners"]:
+_FEATURES, _OTHER = 0, 1
+
+
+def _tag(element, tag):
+    key, value = element
+    return key, (tag, value)
+
+
+def _split_tagged(tagged):
+    """An article's features and the other values grouped with them."""
+    features, others = None, []
+    for tag, value in tagged:
+        if tag == _FEATURES:
+            features = value
+        else:
+            others.append(value)
+    return features, others
+
+
+def _to_partners(element):
+    """First join: the first article's features, sent on to each partner."""
+    features, partners = _split_tagged(element[1])
+    if features is not None:
+        for partner in partners:
             yield partner, features
 
 
-def _verify_grouped(element, wire_threshold):
-    _, grouped = element
-    for features in grouped["features"]:
-        for partner_features in grouped["left"]:
-            yield verify_pair(partner_features, features, wire_threshold)
+def _verify_joined(element, wire_threshold):
+    """Second join: each pair, with both articles' features, verified."""
+    features, firsts = _split_tagged(element[1])
+    if features is not None:
+        for first in firsts:
+            yield verify_pair(first, features, wire_threshold)
 
 
 def with_defaults(article):
@@ -444,15 +467,20 @@ class DetectSyndication(beam.PTransform):
             | "Pairs" >> beam.GroupByKey()
             | "Candidates" >> beam.FlatMap(candidate_pairs)
         )
+        # Two joins on the article number, each one GroupByKey of tagged
+        # values (what CoGroupByKey does, without its per-element wrapping).
+        tagged_features = features | "TagFeatures" >> beam.Map(_tag, _FEATURES)
         left = (
-            {"features": features, "partners": candidates}
-            | "JoinFirst" >> beam.CoGroupByKey()
-            | "ToSecond" >> beam.FlatMap(_with_partner_features)
+            (tagged_features, candidates | "TagPartners" >> beam.Map(_tag, _OTHER))
+            | "FeaturesAndPartners" >> beam.Flatten()
+            | "JoinFirst" >> beam.GroupByKey()
+            | "ToSecond" >> beam.FlatMap(_to_partners)
         )
         verified = (
-            {"features": features, "left": left}
-            | "JoinSecond" >> beam.CoGroupByKey()
-            | "Verify" >> beam.FlatMap(_verify_grouped, self.wire_containment)
+            (tagged_features, left | "TagFirsts" >> beam.Map(_tag, _OTHER))
+            | "FeaturesAndFirsts" >> beam.Flatten()
+            | "JoinSecond" >> beam.GroupByKey()
+            | "Verify" >> beam.FlatMap(_verify_joined, self.wire_containment)
         )
         jaccard, containment = self.jaccard, self.containment
         cluster_updates = (

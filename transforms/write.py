@@ -39,6 +39,14 @@ def partition_key(row):
     return date, row.get("source")
 
 
+def keyed_by_partition(element, table):
+    """``(partition, (table, rows))`` of an element that is a row, or a list
+    of rows of one article (stages send an article's entity mentions or
+    removed paragraphs together: one element instead of dozens)."""
+    rows = element if isinstance(element, list) else [element]
+    return partition_key(rows[0]), (table, rows)
+
+
 def partition_path(table, key):
     """``table/date=.../source=...`` with NULL spelled the Hive way."""
     date, source = key
@@ -113,8 +121,8 @@ class WritePartitionFn(beam.DoFn):
     def process(self, keyed_rows):
         key, tagged_rows = keyed_rows
         rows_by_table = {}
-        for table, row in tagged_rows:
-            rows_by_table.setdefault(table, []).append(row)
+        for table, rows in tagged_rows:
+            rows_by_table.setdefault(table, []).extend(rows)
         rows_by_table["articles"] = apply_article_updates(
             rows_by_table.get("articles", []), rows_by_table.pop(ARTICLE_UPDATES, [])
         )
@@ -185,8 +193,8 @@ class PublishFn(beam.DoFn):
 
 
 class WriteTables(beam.PTransform):
-    """Rows of every table in (a dict ``table -> PCollection``), published
-    partitions and a run report out.
+    """Rows of every table in (a dict ``table -> PCollection`` of rows, or of
+    lists of rows of one article), published partitions and a run report out.
 
     The dict may also hold ``ARTICLE_UPDATES``: rows with ``article_id``,
     ``date``, ``source`` and columns to lay over that article's row.
@@ -204,7 +212,7 @@ class WriteTables(beam.PTransform):
     def expand(self, tables_and_counts):
         tables, counts = tables_and_counts
         keyed = [
-            rows | f"Key{table.title()}" >> beam.Map(lambda row, t=table: (partition_key(row), (t, row)))
+            rows | f"Key{table.title()}" >> beam.Map(keyed_by_partition, table)
             for table, rows in tables.items()
         ]
         descriptors = (
