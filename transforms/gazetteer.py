@@ -362,7 +362,9 @@ class Gazetteer:
         while end < len(keys) and end - position < _MAX_NAME_TOKENS:
             key = self.forms(keys[end])[0][1] if end == position and stripped else keys[end]
             joined = end > position and keys[end - 1] in self.connectors
-            family = end > position and key.startswith("ال") and key.endswith("ي") and len(key) > 4
+            # a family name: "الدسوقي", or any definite word that ends the name ("مصطفى التراب إن")
+            family = end > position and key.startswith("ال") and self._is_plain_word(key) and (
+                (key.endswith("ي") and len(key) > 4) or self._ends_name(keys, end + 1))
             written = tokens[end][0]
             known_first = key in self.first_names and not _spelled_with_alef_maqsura(written, key)
             # the article is spelled "ال": "إلكا" folds like it but is a name
@@ -372,10 +374,14 @@ class Gazetteer:
                 break  # a feminine noun ("ضرورة"), not a first name
             if end > position and key.startswith("و") and not (joined or known_first or key in self.connectors):
                 break  # a conjunction: the name has ended
+            if end > position and not known_first and not definite and _verb_or_possessive(written):
+                break
             after_connector = joined and key.startswith("ال") and self._is_plain_word(key)
             if not (plain or family or after_connector or key in self.connectors) or self._known_here(tokens, keys, end):
                 break
-            if end - position >= 2 and not (joined or family or key in self.connectors or self._ends_name(keys, end + 1)):
+            patronymic = end - position == 2 and keys[end - 1] in self.first_names
+            if end - position >= 2 and not (joined or family or patronymic or key in self.connectors
+                                            or self._ends_name(keys, end + 1)):
                 break
             if end - position >= 2 and key.startswith("ال") and not (joined or family):
                 break
@@ -383,7 +389,8 @@ class Gazetteer:
         while end > position and keys[end - 1] in self.connectors:
             end -= 1
         if end - position < 2:
-            return None, max(end, position + 1)
+            # no name: look again from the word after the title (or the first name)
+            return None, position + (not after_title)
         return self._mention(tokens, position, end, stripped, PERSON, None, None), end
 
     def _ends_name(self, keys, position):
@@ -399,6 +406,8 @@ class Gazetteer:
             return None, described  # "العاصمة الصينية": a known name follows, or none does
         if position >= len(keys) or self._known_here(tokens, keys, position) or not self._is_plain_word(keys[position]):
             return None, position
+        if dediac_ar(tokens[position][0]).endswith("ية"):
+            return None, position  # "مدينة عالمية": an adjective, not a name
         end = position + 1
         if end < len(keys) and not self._known_here(tokens, keys, end) and self._is_plain_word(keys[end]):
             if keys[position] in self.place_heads or (keys[end].startswith("ال") and not keys[end].endswith(("يه", "يون", "يين"))):
@@ -445,18 +454,23 @@ class Gazetteer:
                 continue
             if not key or key in self.stop_words or key in self.organization_cues or (organization and key in self.titles):
                 break
-            if key in self.titles or key in self.connectors:  # "ملعب الأمير مولاي عبد الله"
-                end, after_place = end + 1, True
+            if not organization and (key in self.titles or key in self.connectors):
+                end, plain_run, after_place = end + 1, 0, True  # "ملعب الأمير مولاي عبد الله"
                 continue
             if end > position and key.startswith(("و", "ف")):
+                # "والثروة المعدنية" carries an organisation's name on; "ومجلس ..." or
+                # "والديمقراطيون" starts another name
                 conjoined = key.startswith("وال") or (end + 1 < len(keys) and keys[end + 1].startswith("ال"))
-                if not (organization and conjoined):
+                another = key[1:] in self.organization_cues or key.endswith(("ون", "ين"))
+                if not (organization and conjoined) or another:
                     break
                 plain_run = 0
-            elif key.startswith(("ال", "لل")) or (organization and key.startswith("ل") and end > position):
+            elif key.startswith("ال") or (organization and key.startswith("ل") and end > position):
                 if key in self.not_names and end > position + 1:
                     break
-                plain_run = 0
+                if end > position and keys[end - 1] in self.adjectives and not key.startswith("ل"):
+                    break  # a nationality adjective ends a name, unless a genitive follows
+                plain_run, after_place = 0, False
             elif self._is_plain_word(key) and (
                 (end == position or after_place) and plain_run == 0
                 or plain_run == 1 and self._ends_name(keys, end + 1)
@@ -519,6 +533,13 @@ class Gazetteer:
                 if tuple(keys[position + 1:end]) == rest:
                     return end, stripped, entity
         return None
+
+
+def _verb_or_possessive(token):
+    """A word that cannot continue a person's name: an imperfect verb
+    ("يرفع") or a noun with a possessive pronoun ("رصيده", "دفاعها")."""
+    bare = dediac_ar(token)
+    return len(bare) > 3 and (bare.startswith("ي") or bare.endswith(("ه", "ها", "هم", "هما")))
 
 
 def _spelled_with_alef_maqsura(token, key):
