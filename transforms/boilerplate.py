@@ -15,16 +15,15 @@ first layer that caught it:
 For ``.txt`` input the title is the first line that is not chrome.
 """
 
-import json
 import pathlib
 import re
 from dataclasses import dataclass
 
 import apache_beam as beam
-import fsspec
 import numpy as np
 
 from transforms.dates import MONTH_NAMES
+from transforms.files import load_extended_json
 from transforms.packed import number_of, run_starts, split_by_shard, unpack
 from transforms.rejects import ONLY_BOILERPLATE, Rejected, reject_record
 from transforms.text import ARABIC_LETTER, fold_arabic, fold_paragraphs, matching_key, paragraph_keys, paragraphs
@@ -99,12 +98,7 @@ class Rules:
 
 def load_rules(extra_path=None):
     """The shipped patterns, plus a user's file (same keys) where given."""
-    spec = json.loads(DEFAULT_PATTERNS.read_text(encoding="utf-8"))
-    if extra_path:
-        with fsspec.open(extra_path, "r", encoding="utf-8") as handle:
-            extra = json.load(handle)
-        for key, value in extra.items():
-            spec[key] = spec.get(key, []) + value if isinstance(value, list) else value
+    spec = load_extended_json(DEFAULT_PATTERNS, extra_path)
     agencies = _alternation(spec["agencies"])
     return Rules(
         end_markers=frozenset(matching_key(m) for m in spec["end_markers"]),

@@ -86,41 +86,28 @@ def resolved_mentions(gazetteer, text, spans):
     return mentions
 
 
-class GazetteerAnnotateFn(beam.DoFn):
-    """One article in, the article with its summary out; its mention rows
-    go to ``entities``."""
+class EntityRowsFn(beam.DoFn):
+    """An article (``gazetteer``), or RunInference's result for one
+    (``camel``: the article and its model spans), in; the article with its
+    summary out, its mention rows to ``entities`` as one list."""
 
     ENTITIES = "entities"
 
-    def __init__(self, gazetteer_path):
+    def __init__(self, annotator, gazetteer_path):
+        self.annotator = annotator
         self.gazetteer_path = gazetteer_path
 
     def setup(self):
         self.gazetteer = Gazetteer.shared(self.gazetteer_path)
 
-    def process(self, article):
-        out, rows = annotated(article, annotate(self.gazetteer, article["text"]), GAZETTEER)
-        if rows:
-            yield beam.pvalue.TaggedOutput(self.ENTITIES, rows)  # one element per article
-        yield out
-
-
-class CamelMentionsFn(beam.DoFn):
-    """RunInference's result (article, spans) in; the article with its
-    summary out, its mention rows (named by the gazetteer) to ``entities``."""
-
-    ENTITIES = "entities"
-
-    def __init__(self, gazetteer_path):
-        self.gazetteer_path = gazetteer_path
-
-    def setup(self):
-        self.gazetteer = Gazetteer.shared(self.gazetteer_path)
-
-    def process(self, result):
-        article, spans = result.example, result.inference
-        mentions = resolved_mentions(self.gazetteer, article["text"], spans)
-        out, rows = annotated(article, mentions, CAMEL)
+    def process(self, element):
+        if self.annotator == GAZETTEER:
+            article = element
+            mentions = annotate(self.gazetteer, article["text"])
+        else:
+            article = element.example
+            mentions = resolved_mentions(self.gazetteer, article["text"], element.inference)
+        out, rows = annotated(article, mentions, self.annotator)
         if rows:
             yield beam.pvalue.TaggedOutput(self.ENTITIES, rows)  # one element per article
         yield out
@@ -141,15 +128,9 @@ class AnnotateEntities(beam.PTransform):
         load_spec(gazetteer_path)  # a broken lexicon file fails before the run starts
 
     def expand(self, articles):
-        if self.annotator == GAZETTEER:
-            outputs = articles | "Gazetteer" >> beam.ParDo(GazetteerAnnotateFn(self.gazetteer_path)).with_outputs(
-                GazetteerAnnotateFn.ENTITIES, main="articles")
-        else:
+        if self.annotator == CAMEL:
             handler = camel_ner.CamelArticleModelHandler(self.model_dir, bfloat16=self.precision == "bfloat16")
-            outputs = (
-                articles
-                | "CamelNer" >> RunInference(handler)
-                | "NameMentions" >> beam.ParDo(CamelMentionsFn(self.gazetteer_path)).with_outputs(
-                    CamelMentionsFn.ENTITIES, main="articles")
-            )
-        return outputs.articles, outputs[GazetteerAnnotateFn.ENTITIES]
+            articles = articles | "CamelNer" >> RunInference(handler)
+        outputs = articles | "EntityRows" >> beam.ParDo(EntityRowsFn(self.annotator, self.gazetteer_path)).with_outputs(
+            EntityRowsFn.ENTITIES, main="articles")
+        return outputs.articles, outputs[EntityRowsFn.ENTITIES]

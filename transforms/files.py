@@ -1,6 +1,7 @@
 """File-system access through fsspec, so local folders, ``gs://`` buckets and
 any other fsspec URL are handled by the same code."""
 
+import json
 import posixpath
 
 import fsspec
@@ -89,3 +90,16 @@ def parent_url(url):
 def join_url(base, *parts):
     """``base/part/...`` for local paths and URLs alike."""
     return posixpath.join(base.rstrip("/"), *parts)
+
+
+def load_extended_json(shipped_path, extra_url=None):
+    """A data file shipped with akhbar, extended by a user's file with the
+    same keys (local or any fsspec URL): lists are added to the shipped
+    ones, other values replace them."""
+    spec = json.loads(shipped_path.read_text(encoding="utf-8"))
+    if extra_url:
+        with fsspec.open(extra_url, "r", encoding="utf-8") as handle:
+            extra = json.load(handle)
+        for key, value in extra.items():
+            spec[key] = spec.get(key, []) + value if isinstance(value, list) else value
+    return spec

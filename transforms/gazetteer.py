@@ -18,16 +18,15 @@ clean split (``للصين`` stays whole), as in the dev set's convention.
 """
 
 import functools
-import json
 import pathlib
 import re
 from dataclasses import dataclass
 
-import fsspec
 import numpy as np
 from camel_tools.utils.charsets import EMOJI_ALL_CHARSET, UNICODE_PUNCT_SYMBOL_CHARSET
 from camel_tools.utils.dediac import dediac_ar
 
+from transforms.files import load_extended_json
 from transforms.text import matching_key
 
 DEFAULT_GAZETTEER = pathlib.Path(__file__).parent / "data" / "gazetteer.json"
@@ -149,13 +148,7 @@ def _phrase_index(phrases):
 
 def load_spec(extra_path=None):
     """The shipped lexicon, plus a user's file (same keys; lists added)."""
-    spec = json.loads(DEFAULT_GAZETTEER.read_text(encoding="utf-8"))
-    if extra_path:
-        with fsspec.open(extra_path, "r", encoding="utf-8") as handle:
-            extra = json.load(handle)
-        for key, value in extra.items():
-            spec[key] = spec.get(key, []) + value if isinstance(value, list) else value
-    return spec
+    return load_extended_json(DEFAULT_GAZETTEER, extra_path)
 
 
 class Gazetteer:
