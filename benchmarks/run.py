@@ -15,12 +15,7 @@ import time
 
 from benchmarks.corpus import write_corpus
 from benchmarks.ner_speed import camel_speedup, news_sentences
-from benchmarks.stage import (
-    annotator_stage_throughput,
-    gazetteer_throughput,
-    plain_function_throughput,
-    stage_throughput,
-)
+from benchmarks.stage import measure_apart
 
 CONFIGURATIONS = {
     "direct, in-process": [],
@@ -63,14 +58,14 @@ def main(argv=None):
         print(f"{name:<30} {seconds:>8.1f} {args.articles / seconds:>11.0f} {peak_mb:>12.0f}  {report['balanced']}")
     print("seconds include interpreter and Beam start-up; peak RSS is the largest single process")
     print(f"\nboilerplate + syndication stage on the synthetic corpus ({args.stage_articles} articles):")
-    per_second, seconds = stage_throughput(args.stage_articles)
+    per_second, seconds = measure_apart("stage", args.stage_articles)
     print(f"  Beam DirectRunner, one process:      {per_second:8.0f} articles per CPU second ({seconds:.1f} s)")
-    per_second, seconds = plain_function_throughput(args.stage_articles)
+    per_second, seconds = measure_apart("stage_functions", args.stage_articles)
     print(f"  the stage's functions, one core:      {per_second:8.0f} articles per CPU second ({seconds:.1f} s, best of 3)")
     print(f"\nentity annotation, gazetteer, on the same corpus ({args.stage_articles} articles):")
-    per_second, seconds = annotator_stage_throughput(args.stage_articles)
+    per_second, seconds = measure_apart("annotator_stage", args.stage_articles)
     print(f"  Beam DirectRunner, one process:      {per_second:8.0f} articles per CPU second ({seconds:.1f} s)")
-    per_second, seconds = gazetteer_throughput(args.stage_articles)
+    per_second, seconds = measure_apart("annotator", args.stage_articles)
     print(f"  the annotator alone, one core:       {per_second:8.0f} articles per CPU second ({seconds:.1f} s)")
     if not args.skip_camel:
         print("\nentity annotation, camel path vs camel-tools' NERecognizer.predict (make bench-camel):")

@@ -4,6 +4,9 @@ is the stage's time), and of the stage's plain functions alone."""
 
 import functools
 import gc
+import json
+import subprocess
+import sys
 import time
 
 import apache_beam as beam
@@ -127,3 +130,29 @@ def annotator_stage_throughput(articles):
     base = _cpu_seconds(articles, cleaned)
     full = _cpu_seconds(articles, lambda records: cleaned(records) | AnnotateEntities(GAZETTEER) | beam.Flatten())
     return articles / max(full - base, 1e-9), full - base
+
+
+MEASUREMENTS = {
+    "stage": stage_throughput,
+    "stage_functions": plain_function_throughput,
+    "annotator_stage": annotator_stage_throughput,
+    "annotator": gazetteer_throughput,
+}
+
+
+def measure_apart(name, articles):
+    """One measurement in a fresh interpreter: ``(articles_per_second,
+    seconds)``, untouched by what ran before (a large heap left by earlier
+    runs slows the garbage collector, and with it every later figure)."""
+    result = subprocess_json([sys.executable, "-m", "benchmarks.stage", name, str(articles)])
+    return result["per_second"], result["seconds"]
+
+
+def subprocess_json(command):
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    per_second, seconds = MEASUREMENTS[sys.argv[1]](int(sys.argv[2]))
+    print(json.dumps({"per_second": per_second, "seconds": seconds}))

@@ -1,4 +1,6 @@
-from transforms.text import arabic_share, clean_text, fold_arabic, matching_key, paragraphs
+from hypothesis import given, settings, strategies as st
+
+from transforms.text import arabic_share, clean_text, fold_arabic, matching_key, paragraphs, word_key
 
 
 def test_clean_text_strips_invisible_controls_and_unifies_spaces():
@@ -41,3 +43,9 @@ def test_arabic_share():
     assert arabic_share("hello") == 0.0
     assert arabic_share("123 !") == 0.0
     assert 0.4 < arabic_share("abc مرح") < 0.6
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="أإآٱابتثىيئؤةهـًٌٍَُِّْ٠١٩ABCabcÉé ،.-ـ\u200f", max_size=20))
+def test_word_key_is_the_matching_key(word):
+    assert word_key(word) == matching_key(word)

@@ -27,7 +27,7 @@ from camel_tools.utils.charsets import EMOJI_ALL_CHARSET, UNICODE_PUNCT_SYMBOL_C
 from camel_tools.utils.dediac import dediac_ar
 
 from transforms.files import load_extended_json
-from transforms.text import matching_key
+from transforms.text import matching_key, word_key
 
 DEFAULT_GAZETTEER = pathlib.Path(__file__).parent / "data" / "gazetteer.json"
 ANNOTATOR = "gazetteer"
@@ -117,7 +117,7 @@ class _Keys:
         if key is None:
             if len(self.cache) >= self.limit:
                 self.cache.clear()
-            key = self.cache[token] = matching_key(token) if _ARABIC_OR_LATIN_LETTER.search(token) else ""
+            key = self.cache[token] = word_key(token) if _ARABIC_OR_LATIN_LETTER.search(token) else ""
         return key
 
 
