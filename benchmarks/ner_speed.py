@@ -20,6 +20,7 @@ import random
 import time
 
 from benchmarks.corpus import VOCABULARY
+from benchmarks.synthetic import generate
 from tests.tiny_bert import (
     ARABIC_LETTERS,
     ARABIC_WORDS,
@@ -33,6 +34,7 @@ from transforms.camel_ner import (
     is_installed,
     label_sentences,
     load_ner_model,
+    sentences_with_offsets,
 )
 
 DEFAULT_MODEL_DIR = pathlib.Path("/tmp/akhbar-bench/ner-arabert-shaped")
@@ -93,6 +95,16 @@ def news_sentences(count=300, seed=11):
     return sentences
 
 
+def stream_sentences(articles=120):
+    """The body sentences of a synthetic news stream, wire copies included
+    (``benchmarks.synthetic``): what a run meets, repeats and all."""
+    sentences = []
+    for item in generate(articles):
+        body = "\n".join(line for line, label in item["lines"] if label == "body")
+        sentences += [[word for word, _, _ in sentence] for sentence in sentences_with_offsets(body)]
+    return sentences
+
+
 def _camel_recognizer(model_dir):
     """camel-tools' NERecognizer, imported offline with a stub catalogue
     when camel-tools has no data of its own."""
@@ -140,6 +152,11 @@ def camel_speedup(sentences=None, camel_sentences=64, model_dir=DEFAULT_MODEL_DI
     mismatches = [index for index, labels in enumerate(camel_labels) if labels != our_labels[index]]
     assert not mismatches, f"labels differ from camel's on sentences {mismatches}"
 
+    # A news stream repeats sentences (wire copy): each is labelled once.
+    stream = stream_sentences()
+    stream_labels, stream_seconds = _timed(label_sentences, stream, load_ner_model(model_dir), **batching)
+    assert camel.predict(stream[:16]) == stream_labels[:16], "stream labels differ from camel's"
+
     words = sum(len(sentence) for sentence in sentences)
     pieces = sum(len(ner.piece_ids(word)) for sentence in sentences for word in sentence)
     pairs = [(camel_label, label) for camel_sentence, sentence in zip(camel_labels, bfloat16_labels)
@@ -158,6 +175,10 @@ def camel_speedup(sentences=None, camel_sentences=64, model_dir=DEFAULT_MODEL_DI
         "bfloat16_sentences_per_second": round(bfloat16_rate, 2),
         "bfloat16_speedup": round(bfloat16_rate / camel_rate, 1),
         "bfloat16_labels_equal_to_camel": round(sum(a == b for a, b in pairs) / len(pairs), 4),
+        "stream_sentences": len(stream),
+        "stream_repeated_share": round(1 - len({tuple(words) for words in stream}) / len(stream), 3),
+        "stream_sentences_per_second": round(len(stream) / stream_seconds, 2),
+        "stream_speedup": round(len(stream) / stream_seconds / camel_rate, 1),
     }
 
 
@@ -177,6 +198,9 @@ def main(argv=None):
     print(f"camel NERecognizer.predict:    {figures['camel_sentences_per_second']:7.2f} sentences/s")
     print(f"label_sentences (same labels): {figures['our_sentences_per_second']:7.2f} sentences/s"
           f"  {figures['speedup']:5.1f}x")
+    print(f"a news stream with wire copy:  {figures['stream_sentences_per_second']:7.2f} sentences/s"
+          f"  {figures['stream_speedup']:5.1f}x ({figures['stream_sentences']} sentences, "
+          f"{figures['stream_repeated_share']:.0%} repeated, labelled once)")
     print(f"label_sentences, bfloat16:     {figures['bfloat16_sentences_per_second']:7.2f} sentences/s"
           f"  {figures['bfloat16_speedup']:5.1f}x, {figures['bfloat16_labels_equal_to_camel']:.2%} of labels camel's")
 

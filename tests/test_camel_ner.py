@@ -281,3 +281,13 @@ def test_annotate_entities_with_camel_runs_inference_and_names_mentions(model_25
         assert_that(out | beam.Map(lambda a: (a["article_id"], sum(e["mentions"] for e in a["entities"]))),
                     equal_to([(a["article_id"], sum(1 for r in expected_rows if r[0] == a["article_id"]))
                               for a in articles]), label="summaries")
+
+
+def test_a_sentence_met_again_reuses_its_labels(model_256):
+    ner = load_ner_model(model_256)
+    repeated, other = news_sentences(2, seed=9)
+    first = label_sentences([repeated, other, repeated], ner)
+    assert first[0] == first[2] == label_sentences([repeated], load_ner_model(model_256))[0]
+    first[0][0] = "changed"  # callers get their own lists
+    assert ner.remembered_labels(repeated) == first[2]
+    assert label_sentences([repeated], ner)[0] == first[2]

@@ -35,6 +35,7 @@ DEFAULT_MAX_BATCH_TOKENS = 2048
 # Words whose pieces a worker remembers: a long job's rare words (names,
 # typos) would otherwise grow the cache without end.
 _MAX_CACHED_WORDS = 500_000
+_MAX_CACHED_SENTENCES = 200_000
 # camel's ANERcorp tag for persons is PERS; the entities table says PER.
 _SCHEMA_LABELS = {"PERS": "PER"}
 _MODEL_FILES = ("config.json", "vocab.txt")
@@ -159,6 +160,17 @@ class NerModel:
     model: object  # BertForTokenClassification, in eval mode
     tokenizer: object  # the BertTokenizer saved with it
     _pieces: dict = field(default_factory=dict, repr=False)
+    # labels of sentences already labelled: wire copy repeats whole
+    # sentences across outlets, and a sentence's labels depend on it alone
+    _labels: dict = field(default_factory=dict, repr=False)
+
+    def remembered_labels(self, words):
+        return self._labels.get(tuple(words))
+
+    def remember_labels(self, words, labels):
+        if len(self._labels) >= _MAX_CACHED_SENTENCES:
+            self._labels.clear()
+        self._labels[tuple(words)] = labels
 
     def piece_ids(self, word):
         """The word piece ids of ``word``, tokenized alone, as camel does."""
@@ -259,7 +271,24 @@ def label_sentences(sentences, ner, *, max_batch_tokens=DEFAULT_MAX_BATCH_TOKENS
                     min_batch_tokens=DEFAULT_MIN_BATCH_TOKENS):
     """NER labels of ``sentences`` (lists of words), one per word: camel's
     ``NERecognizer.predict`` labels, except that a word without word pieces
-    gets ``O`` instead of being dropped."""
+    gets ``O`` instead of being dropped. A sentence met before (wire
+    copy) reuses its labels."""
+    labels = [ner.remembered_labels(words) for words in sentences]
+    # each new sentence once, however often it appears
+    new = {}
+    for index, words in enumerate(sentences):
+        if labels[index] is None:
+            new.setdefault(tuple(words), []).append(index)
+    distinct = [list(words) for words in new]
+    computed = _label_new_sentences(distinct, ner, max_batch_tokens, min_batch_tokens)
+    for words, sentence_labels in zip(distinct, computed):
+        ner.remember_labels(words, sentence_labels)
+        for index in new[tuple(words)]:
+            labels[index] = list(sentence_labels)
+    return labels
+
+
+def _label_new_sentences(sentences, ner, max_batch_tokens, min_batch_tokens):
     import torch
 
     labels = [["O"] * len(words) for words in sentences]
