@@ -82,6 +82,8 @@ def test_names_do_not_cross_line_breaks_and_prepositions_are_not_names():
     assert ("جون سميث", "PER", "جون سميث", None) in rows
     assert all("\n" not in r[0] for r in rows)
     assert found("حصل على تأكيده على الخطة") == []
+    # a preposition after "the Russian leader" ends the search for a name
+    assert found("التقى كيم والزعيم الروسي في دار ضيافة الدولة") == []
 
 
 @settings(max_examples=150, deadline=None)

@@ -334,7 +334,9 @@ class Gazetteer:
 
     def _skip_descriptors(self, keys, position):
         """Past the nationality adjectives and "السابق"-like words after a cue."""
-        while position < len(keys) and (keys[position] in self.adjectives or keys[position] in self.not_names):
+        while position < len(keys) and (
+            keys[position] in self.adjectives or (keys[position] in self.not_names and keys[position].startswith("ال"))
+        ):
             position += 1
         return position
 
@@ -483,8 +485,9 @@ class Gazetteer:
         entity = (mention.label, dediac_ar(written))
         learned.setdefault(name_keys, entity)
         surname = name_keys[-1] if name_keys else ""
+        family_word = not surname.startswith("ال") or surname.endswith("ي")  # "السيسي", not "الدولة"
         if mention.label == PERSON and len(name_keys) >= 2 and len(surname) >= 3 and self._is_plain_word(surname) \
-                and surname not in self.first_names:
+                and surname not in self.first_names and family_word:
             learned.setdefault(name_keys[-1:], entity)
 
     def _add_learned(self, mentions, learned, lines):
