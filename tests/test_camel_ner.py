@@ -3,6 +3,7 @@ dropped-word bug), chunking of long sentences, offsets, and RunInference."""
 
 import importlib
 import os
+import pathlib
 import random
 
 import apache_beam as beam
@@ -13,6 +14,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipelines.akhbar import run
+from tests.conftest import query, table_glob
 from tests.tiny_bert import (
     ARABIC_WORDS,
     CAMEL_LABELS,
@@ -291,3 +294,21 @@ def test_a_sentence_met_again_reuses_its_labels(model_256):
     first[0][0] = "changed"  # callers get their own lists
     assert ner.remembered_labels(repeated) == first[2]
     assert label_sentences([repeated], ner)[0] == first[2]
+
+
+def test_the_job_runs_with_the_camel_annotator(tmp_path, model_256):
+    """The whole job with ``--annotator camel``: every row says so, offsets
+    slice the text, and the article summaries count the rows."""
+    output = tmp_path / "out"
+    report = run(["--input", str(pathlib.Path(__file__).parent.parent / "seeds"), "--output", str(output),
+                  "--annotator", "camel", "--ner_model_dir", str(model_256)])
+    assert report["balanced"] and report["rows_per_table"]["entities"] > 0
+    rows = query(
+        f"select e.annotator, substr(a.text, e.start_char + 1, e.end_char - e.start_char) = e.mention "
+        f"from read_parquet('{table_glob(output, 'entities')}', hive_partitioning=true) e "
+        f"join read_parquet('{table_glob(output, 'articles')}', hive_partitioning=true) a using (article_id)"
+    )
+    assert {annotator for annotator, _ in rows} == {"camel"} and all(sliced for _, sliced in rows)
+    (summarised,) = query(f"select sum(e.mentions) from read_parquet('{table_glob(output, 'articles')}', "
+                          "hive_partitioning=true), unnest(entities) as t(e)")[0]
+    assert summarised == len(rows)
