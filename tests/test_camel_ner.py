@@ -31,10 +31,10 @@ from transforms.camel_ner import (
     load_ner_model,
     mentions_from_labels,
     sentences_with_offsets,
-    words_with_offsets,
 )
 from transforms.entities import AnnotateEntities, resolved_mentions
 from transforms.gazetteer import Gazetteer
+from transforms.text import tokens_with_offsets
 
 RTL_MARK = "\u200f"
 
@@ -160,7 +160,7 @@ def test_word_longer_than_a_chunk_keeps_its_first_pieces(ner_64):
 
 def test_mentions_from_labels_decodes_bio_leniently():
     text = "قال الرئيس محمد علي في القاهرة ، وزارة الخارجية المصرية أمس"
-    words = words_with_offsets(text)
+    words = tokens_with_offsets(text)
     labels = ["O", "O", "B-PERS", "I-PERS", "O", "I-LOC", "O", "B-ORG", "I-ORG", "B-ORG", "I-MISC"]
     mentions = mentions_from_labels(words, labels)
     assert [(text[start:end], label) for start, end, label in mentions] == [
@@ -190,7 +190,7 @@ _TEXT_ALPHABET = list("ابتثجحخدذرزسشصضطظعغفقكلمنهوي�
 def test_mentions_slice_the_text_to_exactly_their_words(text, data):
     from camel_tools.tokenizers.word import simple_word_tokenize
 
-    words = words_with_offsets(text)
+    words = tokens_with_offsets(text)
     assert [word for word, _, _ in words] == simple_word_tokenize(text)
     assert all(text[start:end] == word for word, start, end in words)
     sentences = sentences_with_offsets(text)
@@ -205,7 +205,7 @@ def test_mentions_slice_the_text_to_exactly_their_words(text, data):
         assert label in {"PER", "LOC", "ORG", "MISC"}
         inside = [word for word, word_start, word_end in words if start <= word_start and word_end <= end]
         assert inside and text[start:end].startswith(inside[0]) and text[start:end].endswith(inside[-1])
-        assert [word for word, _, _ in words_with_offsets(text[start:end])] == inside
+        assert [word for word, _, _ in tokens_with_offsets(text[start:end])] == inside
     assert len(mentions) == sum(1 for index, label in enumerate(labels) if label.startswith("B-") or (
         label.startswith("I-") and (index == 0 or labels[index - 1][2:] != label[2:])))
 

@@ -8,7 +8,8 @@ from camel_tools.tokenizers.word import simple_word_tokenize
 from hypothesis import given, settings, strategies as st
 
 from transforms.entities import AnnotateEntities, annotated, choose_annotator, entity_summary, resolved_mentions
-from transforms.gazetteer import Gazetteer, annotate, lookup_forms, tokens_with_offsets
+from transforms.gazetteer import Gazetteer, annotate, lookup_forms
+from transforms.text import tokens_with_offsets
 
 GAZETTEER = Gazetteer.load()
 

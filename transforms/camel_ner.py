@@ -18,11 +18,12 @@ when missing, downloads) the camel-tools data catalogue.
 import json
 import os
 import pathlib
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
+
+from transforms.text import tokens_with_offsets
 
 # camel's NERDataset pads and chunks every sentence to this many pieces,
 # [CLS] and [SEP] included.
@@ -43,7 +44,6 @@ _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 # Sentence-final punctuation, and what may trail it inside the same sentence.
 _SENTENCE_END = frozenset(".!?؟۔…")
 _TRAILING = frozenset(_SENTENCE_END | set("\"'»”’)]}"))
-_SPACE_RUN = re.compile(r"\s*")
 
 
 def camel_data_dir():
@@ -80,23 +80,6 @@ def is_installed(model_dir=None):
             and any((folder / name).is_file() for name in _WEIGHT_FILES))
 
 
-def words_with_offsets(text):
-    """``simple_word_tokenize(text)``'s words, each with its character
-    offsets in ``text``. Its words cover every non-space character in order,
-    so each one starts at the next non-space character."""
-    from camel_tools.tokenizers.word import simple_word_tokenize
-
-    words = []
-    position = 0
-    for word in simple_word_tokenize(text):
-        start = _SPACE_RUN.match(text, position).end()
-        if not text.startswith(word, start):
-            raise ValueError(f"word {word!r} does not stand at offset {start}")
-        position = start + len(word)
-        words.append((word, start, position))
-    return words
-
-
 def sentences_with_offsets(text):
     """The words of ``text``, grouped into sentences: a sentence ends at a
     line break, and after sentence-final punctuation (with any quotes or
@@ -104,7 +87,7 @@ def sentences_with_offsets(text):
     inside a token such as ``3.5`` or ``U.S`` does not end one."""
     sentences = []
     current = []
-    for word in words_with_offsets(text):
+    for word in tokens_with_offsets(text):
         if current:
             gap = text[current[-1][2]:word[1]]
             if "\n" in gap or (gap and _ends_sentence(current)):
@@ -128,7 +111,7 @@ def _ends_sentence(words):
 
 
 def mentions_from_labels(words, labels):
-    """BIO labels of ``words`` (``words_with_offsets`` tuples) to mentions
+    """BIO labels of ``words`` (``tokens_with_offsets`` tuples) to mentions
     ``(start_char, end_char, label)``. An ``I-`` that does not continue a
     mention of its type starts one (seqeval's lenient rule); the label is
     the type as the entities table spells it (``PERS`` becomes ``PER``)."""

@@ -1,8 +1,8 @@
 """The ``gazetteer`` annotator: people, places and organisations found with a
 lexicon shipped as data (``transforms/data/gazetteer.json``), no downloads.
 
-* Text is split like camel-tools' ``simple_word_tokenize`` (whitespace, then
-  every punctuation mark or symbol on its own), keeping character offsets.
+* Text is split into camel-tools' ``simple_word_tokenize`` tokens, with
+  their character offsets (``transforms.text.token_lines``).
 * Tokens are compared on their matching keys (diacritics, alef, yeh and teh
   marbuta folded), longest alias first, through the proclitics و ف ب ل ك
   and لل (``وبكين``, ``لفلاديمير``, ``بالصين``, ``للصين``).
@@ -22,12 +22,10 @@ import pathlib
 import re
 from dataclasses import dataclass
 
-import numpy as np
-from camel_tools.utils.charsets import EMOJI_ALL_CHARSET, UNICODE_PUNCT_SYMBOL_CHARSET
 from camel_tools.utils.dediac import dediac_ar
 
 from transforms.files import load_extended_json
-from transforms.text import matching_key, word_key
+from transforms.text import matching_key, token_lines, tokens_with_offsets, word_key
 
 DEFAULT_GAZETTEER = pathlib.Path(__file__).parent / "data" / "gazetteer.json"
 ANNOTATOR = "gazetteer"
@@ -38,55 +36,6 @@ PERSON, PLACE, ORGANIZATION = "PER", "LOC", "ORG"
 _PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
 _MAX_NAME_TOKENS = 4
 _ARABIC_OR_LATIN_LETTER = re.compile(r"[\u0621-\u064aa-zA-Z]")
-
-
-_SPACE, _SYMBOL, _WORD = 0, 1, 2
-
-
-def _character_classes():
-    """Code point -> space, symbol (its own token) or word character, as in
-    camel-tools' ``simple_word_tokenize``."""
-    table = np.full(0x110000, _WORD, dtype=np.uint8)
-    for char in UNICODE_PUNCT_SYMBOL_CHARSET | EMOJI_ALL_CHARSET:
-        if len(char) == 1:
-            table[ord(char)] = _SYMBOL
-    for code in range(0x3000 + 1):
-        if chr(code).isspace():
-            table[code] = _SPACE
-    return table
-
-
-_CLASSES = _character_classes()
-
-
-def tokens_with_offsets(text):
-    """``[(token, start, end)]``: the tokens of ``simple_word_tokenize``
-    (except that a multi-character emoji sequence comes out one character
-    at a time) with ``text[start:end] == token``."""
-    return [token for line in token_lines(text) for token in line]
-
-
-def token_lines(text):
-    """``tokens_with_offsets`` line by line: one list of tokens per line.
-    Found with numpy, a whole text at once."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    classes = _CLASSES[codes]
-    word = classes == _WORD
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], word, [False]]).astype(np.int8)))
-    starts, ends = edges[::2], edges[1::2]
-    symbols = np.flatnonzero(classes == _SYMBOL)
-    if len(symbols):
-        starts = np.concatenate([starts, symbols])
-        order = np.argsort(starts, kind="stable")
-        starts, ends = starts[order], np.concatenate([ends, symbols + 1])[order]
-    newlines = np.flatnonzero(codes == 10)
-    bounds = np.searchsorted(starts, newlines).tolist() + [len(starts)]
-    spans = list(zip(starts.tolist(), ends.tolist()))
-    lines, first = [], 0
-    for last in bounds:
-        lines.append([(text[start:end], start, end) for start, end in spans[first:last]])
-        first = last
-    return lines
 
 
 @dataclass(frozen=True)
@@ -126,14 +75,20 @@ def lookup_forms(key):
     proclitic it may carry (``وبكين`` -> ``بكين``, ``للصين`` -> ``الصين``).
     ``stripped_letters`` is how many letters the mention leaves out (a لل
     form keeps its لل: ``وللصين`` -> ``للصين``)."""
+    return list(_proclitic_forms(key))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _proclitic_forms(key):
+    """``lookup_forms``, memoised (a corpus repeats its words)."""
     forms = [(0, key)]
-    for prefix in _PROCLITICS:
+    for prefix in _PROCLITICS if key else ():
         if key.startswith(prefix) and len(key) - len(prefix) >= 2:
             rest = key[len(prefix):]
             forms.append((len(prefix), rest))
             if prefix.endswith("ل") and rest.startswith("ل") and not rest.startswith("ال"):
                 forms.append((len(prefix) - 1, "ا" + rest))  # the لل of "وللصين" stays
-    return forms
+    return tuple(forms)
 
 
 def _phrase_index(phrases):
@@ -155,11 +110,9 @@ class Gazetteer:
     """The compiled lexicon and context words; ``find`` annotates a text."""
 
     def __init__(self, spec):
-        self.entities = {}
         aliases = {}
         for entry in spec["entities"]:
             entity = Entity(entry["id"], entry["label"], entry["canonical"])
-            self.entities[entity.entity_id] = entity
             for name in [entry["canonical"], *entry.get("aliases", [])]:
                 keys = tuple(matching_key(name).split())
                 if keys:
@@ -183,7 +136,6 @@ class Gazetteer:
         self.stop_words = frozenset(matching_key(w) for w in spec.get("stop_words", []))
         self.key = _Keys()
         self.forms_cache = {}
-        self.all_forms_cache = {}
 
     @classmethod
     def load(cls, extra_path=None):
@@ -202,7 +154,7 @@ class Gazetteer:
         forms = self.forms_cache.get(key)
         if forms is None:
             forms = self.forms_cache[key] = tuple(
-                (stripped, form) for stripped, form in (lookup_forms(key) if key else ())
+                (stripped, form) for stripped, form in _proclitic_forms(key)
                 if form in self.aliases or form in self.titles or form in self.place_cues
                 or form in self.organization_cues or form in self.facility_cues or form in self.first_names
                 or form in self.definite_organization_cues
@@ -218,7 +170,7 @@ class Gazetteer:
         keys = tuple(self.key(token) for token, _, _ in tokens)
         if not keys:
             return None, 0
-        for stripped, form in lookup_forms(keys[0]):
+        for stripped, form in _proclitic_forms(keys[0]):
             for rest, entity in self.aliases.get(form, ()):
                 if rest == keys[1:]:
                     return entity, tokens[0][1] + _written_length(tokens[0][0], stripped)
@@ -238,13 +190,8 @@ class Gazetteer:
 
     def _find_in_line(self, text, tokens, keys, mentions, learned):
         position = 0
-        forms, cached = self.forms, self.forms_cache.get
         while position < len(tokens):
-            key = keys[position]
-            start_forms = cached(key)
-            if start_forms is None:
-                start_forms = forms(key)
-            found = start_forms and (
+            found = self.forms(keys[position]) and (
                 self._lexicon_match(tokens, keys, position) or self._context_match(tokens, keys, position)
             )
             if not found:
@@ -284,7 +231,7 @@ class Gazetteer:
     def _after_definite_noun(keys, tokens, position):
         previous = position - 1
         return (previous >= 0 and tokens[previous][2] + 1 >= tokens[position][1]
-                and any(form.startswith("ال") for _, form in lookup_forms(keys[previous])))
+                and any(form.startswith("ال") for _, form in _proclitic_forms(keys[previous])))
 
     @staticmethod
     def _mention(tokens, first, end, stripped, label, canonical, entity_id):
@@ -518,12 +465,9 @@ class Gazetteer:
                     position += 1
         return sorted(mentions + added, key=lambda m: (m.start_char, m.end_char))
 
-    def _learned_match(self, by_first, keys, position):
-        key = keys[position]
-        all_forms = self.all_forms_cache.get(key)
-        if all_forms is None:
-            all_forms = self.all_forms_cache[key] = lookup_forms(key) if key else ()
-        for stripped, form in all_forms:
+    @staticmethod
+    def _learned_match(by_first, keys, position):
+        for stripped, form in _proclitic_forms(keys[position]):
             for rest, entity in by_first.get(form, ()):
                 end = position + 1 + len(rest)
                 if tuple(keys[position + 1:end]) == rest:
@@ -551,7 +495,7 @@ def _written_length(token, letters):
         return 0
     seen = 0
     for index, char in enumerate(token):
-        if matching_key(char):
+        if word_key(char):
             if seen == letters:
                 return index
             seen += 1

@@ -8,6 +8,9 @@ Two different jobs, kept apart on purpose:
 * ``matching_key`` folds spelling variation away so that two spellings of
   the same words compare equal: later stages (boilerplate, syndication,
   gazetteer) match on it; it is never shown to users.
+
+``token_lines`` splits text into camel-tools' ``simple_word_tokenize`` tokens
+with their offsets, for both entity annotators.
 """
 
 import re
@@ -15,7 +18,7 @@ import unicodedata
 
 import numpy as np
 
-from camel_tools.utils.charsets import AR_DIAC_CHARSET
+from camel_tools.utils.charsets import AR_DIAC_CHARSET, EMOJI_ALL_CHARSET, UNICODE_PUNCT_SYMBOL_CHARSET
 
 # Zero-width characters and bidi controls: invisible, but they break
 # matching and tokenisation (and shift camel-tools NER labels, issue 105).
@@ -173,3 +176,52 @@ def arabic_share(text):
     if not letters:
         return 0.0
     return sum(1 for c in letters if ARABIC_LETTER.match(c)) / len(letters)
+
+
+_SPACE_CLASS, _SYMBOL_CLASS, _WORD_CLASS = 0, 1, 2
+
+
+def _character_classes():
+    """Code point -> space, symbol (its own token) or word character, as in
+    camel-tools' ``simple_word_tokenize``."""
+    table = np.full(0x110000, _WORD_CLASS, dtype=np.uint8)
+    for char in UNICODE_PUNCT_SYMBOL_CHARSET | EMOJI_ALL_CHARSET:
+        if len(char) == 1:
+            table[ord(char)] = _SYMBOL_CLASS
+    for code in range(0x3000 + 1):
+        if chr(code).isspace():
+            table[code] = _SPACE_CLASS
+    return table
+
+
+_CLASSES = _character_classes()
+
+
+def tokens_with_offsets(text):
+    """``[(token, start, end)]``: the tokens of ``simple_word_tokenize``
+    (except that a multi-character emoji sequence comes out one character
+    at a time) with ``text[start:end] == token``."""
+    return [token for line in token_lines(text) for token in line]
+
+
+def token_lines(text):
+    """``tokens_with_offsets`` line by line: one list of tokens per line.
+    Found with numpy, a whole text at once."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    classes = _CLASSES[codes]
+    word = classes == _WORD_CLASS
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], word, [False]]).astype(np.int8)))
+    starts, ends = edges[::2], edges[1::2]
+    symbols = np.flatnonzero(classes == _SYMBOL_CLASS)
+    if len(symbols):
+        starts = np.concatenate([starts, symbols])
+        order = np.argsort(starts, kind="stable")
+        starts, ends = starts[order], np.concatenate([ends, symbols + 1])[order]
+    newlines = np.flatnonzero(codes == 10)
+    bounds = np.searchsorted(starts, newlines).tolist() + [len(starts)]
+    spans = list(zip(starts.tolist(), ends.tolist()))
+    lines, first = [], 0
+    for last in bounds:
+        lines.append([(text[start:end], start, end) for start, end in spans[first:last]])
+        first = last
+    return lines
