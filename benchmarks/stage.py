@@ -14,13 +14,14 @@ import numpy as np
 
 from benchmarks import synthetic
 from transforms import syndication
-from transforms.boilerplate import RemoveBoilerplate, load_rules, remove_boilerplate
+from transforms.boilerplate import (
+    RemoveBoilerplate, load_rules, remove_boilerplate, remove_boilerplate_from_many, shard_paragraph_codes,
+)
 from transforms.entities import AnnotateEntities
 from transforms.gazetteer import ANNOTATOR as GAZETTEER, Gazetteer, annotate
-from transforms.packed import number_of
 from transforms.read import parse_txt
 from transforms.syndication import DetectSyndication
-from transforms.text import clean_text
+from transforms.text import ARTICLES_PER_BATCH, clean_text
 
 SHARDS = 16
 
@@ -85,12 +86,17 @@ def _run_functions(records):
     gc.freeze()  # the input articles are fixtures: keep the collector off them
     started = time.process_time()
     features, keys, numbers = {}, [], []
-    for record in records:
-        cleaned, _ = remove_boilerplate(record, rules)
-        number = number_of(cleaned["article_id"])
-        features[number] = syndication.article_features(cleaned)
-        keys.append(syndication.candidate_keys(features[number]))
-        numbers.append(np.full(len(keys[-1]), number, dtype=np.uint64))
+    for start in range(0, articles, ARTICLES_PER_BATCH):
+        batch = records[start:start + ARTICLES_PER_BATCH]
+        for _ in shard_paragraph_codes(batch, SHARDS):  # layer 2's counting
+            pass
+        cleaned = [article for article, _ in remove_boilerplate_from_many(batch, rules)]
+        batch_numbers, batch_features, bucket_keys, owners = syndication.numbered_description(
+            cleaned, syndication.DEFAULT_WIRE_MIN_WORDS
+        )
+        features.update(zip(batch_numbers.tolist(), batch_features))
+        keys.append(bucket_keys)
+        numbers.append(batch_numbers[owners])
     firsts, seconds, weights = syndication.summed_pairs(
         *syndication.bucket_pairs(np.concatenate(keys), np.concatenate(numbers))
     )

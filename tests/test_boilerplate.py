@@ -1,6 +1,7 @@
 import json
 
 import apache_beam as beam
+import numpy as np
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -116,7 +117,7 @@ def test_json_title_is_kept_as_given():
 def test_source_keys_remove_corpus_boilerplate():
     footer = "تابع آخر الأخبار على موقعنا في كل وقت"
     doc = article(BODY + [footer])
-    codes = frozenset({bp.source_paragraph_code(doc.get("source"), bp.matching_key(footer))})
+    codes = np.sort(bp.source_paragraph_codes([doc.get("source")], [[bp.matching_key(footer)]]))
     cleaned, removed = remove_boilerplate(doc, RULES, codes)
     assert cleaned["text"].split("\n") == BODY
     assert [(r["reason"], r["layer"]) for r in removed] == [(bp.SOURCE_BOILERPLATE, "corpus")]

@@ -114,8 +114,8 @@ def test_shared_paragraphs_need_most_of_the_paragraph():
     mine = syn.article_features(article("m", story(5, 3) + [wire]))
     other = syn.article_features(article("o", [wire.replace("إلى", "الى")] + story(6, 3), source="t"))
     unrelated = syn.article_features(article("u", story(7, 4), source="t"))
-    assert syn.shared_paragraphs(mine, syn.feature_array(other, "shingles")) == [3]
-    assert syn.shared_paragraphs(mine, syn.feature_array(unrelated, "shingles")) == []
+    assert syn.shared_paragraphs(syn.feature_arrays(mine), syn.feature_arrays(other).shingles) == [3]
+    assert syn.shared_paragraphs(syn.feature_arrays(mine), syn.feature_arrays(unrelated).shingles) == []
 
 
 def with_updates(outputs):

@@ -15,6 +15,7 @@ first layer that caught it:
 For ``.txt`` input the title is the first line that is not chrome.
 """
 
+import functools
 import pathlib
 import re
 from dataclasses import dataclass
@@ -24,9 +25,11 @@ import numpy as np
 
 from transforms.dates import MONTH_NAMES
 from transforms.files import load_extended_json
-from transforms.packed import number_of, run_starts, split_by_shard, unpack
+from transforms.packed import members, number_of, numbers_of, run_starts, split_by_shard, unpack
 from transforms.rejects import ONLY_BOILERPLATE, Rejected, reject_record
-from transforms.text import ARABIC_LETTER, fold_arabic, fold_paragraphs, matching_key, paragraph_keys, paragraphs
+from transforms.text import (
+    ARABIC_LETTER, ARTICLES_PER_BATCH, fold_arabic, fold_paragraphs, lines_of_many, matching_key, paragraph_keys, paragraphs,
+)
 
 DEFAULT_PATTERNS = pathlib.Path(__file__).parent / "data" / "boilerplate.json"
 DEFAULT_MIN_SOURCE_DOCS = 5
@@ -193,10 +196,18 @@ def _only_agencies(inner, rules):
     return not re.sub(r"[\s،,/\-–—و]+", "", rest)
 
 
-def source_paragraph_code(source, key):
-    """The number layer 2 counts and looks up for a paragraph: its matching
-    key within its source."""
-    return number_of(f"{source}\x1f{key}")
+def source_paragraph_codes(sources, keys_per_article):
+    """The numbers layer 2 counts and looks up: each paragraph's matching key
+    within its article's source, for all paragraphs of many articles at
+    once (one array, the articles' paragraphs end to end)."""
+    salts = [_source_number(source) for source in sources]
+    counts = [len(keys) for keys in keys_per_article]
+    return numbers_of([key for keys in keys_per_article for key in keys], np.repeat(np.array(salts, dtype=np.uint64), counts))
+
+
+@functools.lru_cache(maxsize=4096)
+def _source_number(source):
+    return number_of(str(source))
 
 
 def document_paragraphs(record):
@@ -208,16 +219,48 @@ def document_paragraphs(record):
     return body, False
 
 
-def remove_boilerplate(record, rules, source_boilerplate=frozenset()):
+def _documents(records, *line_functions):
+    """Each record's paragraphs and whether its title is the first of them,
+    then, per function given (``paragraph_keys``, ``fold_paragraphs``), its
+    value for every paragraph: computed for the whole batch at once."""
+    documents = [document_paragraphs(record) for record in records]
+    texts = ["\n".join(items) for items, _ in documents]
+    return (documents, *(lines_of_many(function, texts) for function in line_functions))
+
+
+_NO_CODES = np.zeros(0, dtype=np.uint64)
+
+
+def remove_boilerplate(record, rules, source_boilerplate=_NO_CODES):
     """``(article, removed_rows)``: the record with ``title`` and ``text``
     cleaned of chrome, and one row per removed paragraph.
 
-    ``source_boilerplate`` holds the ``source_paragraph_code`` of every
-    paragraph that layer 2 found to be its source's boilerplate.
+    ``source_boilerplate`` is the sorted array of the
+    ``source_paragraph_codes`` that layer 2 found to be their source's
+    boilerplate.
     """
-    items, title_in_text = document_paragraphs(record)
-    keys = paragraph_keys("\n".join(items)) if items else []
-    folded = fold_paragraphs("\n".join(items)) if items else []
+    return remove_boilerplate_from_many([record], rules, source_boilerplate)[0]
+
+
+def remove_boilerplate_from_many(records, rules, source_boilerplate=_NO_CODES):
+    """``remove_boilerplate`` of a batch of records: the text work is done
+    for the whole batch at once."""
+    documents, keys_per_article, folded_per_article = _documents(records, paragraph_keys, fold_paragraphs)
+    if len(source_boilerplate):
+        frequent = members(source_paragraph_codes([r.get("source") for r in records], keys_per_article), source_boilerplate)
+    else:
+        frequent = np.zeros(sum(len(keys) for keys in keys_per_article), dtype=bool)
+    results, start = [], 0
+    for record, (items, title_in_text), keys, folded in zip(records, documents, keys_per_article, folded_per_article):
+        flags = frequent[start:start + len(keys)].tolist()
+        start += len(keys)
+        results.append(_cleaned(record, items, title_in_text, keys, folded, flags, rules))
+    return results
+
+
+def _cleaned(record, items, title_in_text, keys, folded, frequent, rules):
+    """One record through the three layers, its paragraphs' keys, folded
+    forms and layer-2 flags given."""
     reasons = [None] * len(items)
     for index, paragraph in enumerate(items):
         if keys[index] in rules.end_markers:
@@ -236,14 +279,14 @@ def remove_boilerplate(record, rules, source_boilerplate=frozenset()):
     if title_in_text:
         title_index = next((i for i, r in enumerate(reasons) if r is None), None)
         title = items[title_index] if title_index is not None else None
-    title_key = matching_key(title) if title else None
+    title_key = (keys[title_index] if title_index is not None else matching_key(title)) if title else None
     seen = {title_key} if title else set()
     for index, key in enumerate(keys):
         if reasons[index] or index == title_index:
             continue
         if key in seen:
             reasons[index] = REPEATED_TITLE if key == title_key else REPEAT
-        elif source_boilerplate and source_paragraph_code(record.get("source"), key) in source_boilerplate:
+        elif frequent[index]:
             reasons[index] = SOURCE_BOILERPLATE
         seen.add(key)
     body = [p for i, (p, r) in enumerate(zip(items, reasons)) if r is None and i != title_index]
@@ -261,25 +304,10 @@ def remove_boilerplate(record, rules, source_boilerplate=frozenset()):
         if reason
     ]
     article = dict(record)
-    article.update(
-        title=title,
-        text="\n".join(body),
-        char_count=len("\n".join(body)),
-        paragraph_count=len(body),
-        removed_paragraph_count=len(removed),
-    )
+    text = "\n".join(body)
+    article.update(title=title, text=text, char_count=len(text), paragraph_count=len(body),
+                   removed_paragraph_count=len(removed))
     return article, removed
-
-
-def source_paragraph_codes(article):
-    """``(paragraph_codes, document_code)``: the ``source_paragraph_code`` of
-    each distinct paragraph of an article, and one for the whole document.
-    Exact copies of one article share a document code, so they count once."""
-    items, _ = document_paragraphs(article)
-    keys = paragraph_keys("\n".join(items)) if items else []
-    source = article.get("source")
-    codes = np.array([source_paragraph_code(source, k) for k in set(keys) if k], dtype=np.uint64)
-    return codes, number_of("\n".join(keys))
 
 
 _CODE_DTYPES = (np.uint64, np.uint64)
@@ -287,14 +315,15 @@ _CODE_DTYPES = (np.uint64, np.uint64)
 
 def shard_paragraph_codes(batch, shards):
     """A batch of articles in; per shard of paragraph codes, ``(shard,
-    (paragraph_codes, document_codes))`` out as packed arrays."""
-    codes, documents = [], []
-    for article in batch:
-        paragraph_codes, document = source_paragraph_codes(article)
-        codes.append(paragraph_codes)
-        documents.append(np.full(len(paragraph_codes), document, dtype=np.uint64))
-    codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.uint64)
-    return split_by_shard(codes % np.uint64(shards), codes, np.concatenate(documents) if documents else codes)
+    (paragraph_codes, document_codes))`` out as packed arrays. Exact copies
+    of one article share a document code, so they count once."""
+    _, keys_per_article = _documents(batch, paragraph_keys)
+    codes = source_paragraph_codes([article.get("source") for article in batch], keys_per_article)
+    documents = np.repeat(np.array([number_of("\n".join(keys)) for keys in keys_per_article], dtype=np.uint64),
+                          [len(keys) for keys in keys_per_article])
+    non_empty = np.array([bool(key) for keys in keys_per_article for key in keys], dtype=bool)
+    codes, documents = codes[non_empty], documents[non_empty]
+    return split_by_shard(codes % np.uint64(shards), codes, documents)
 
 
 def frequent_in_shard(shard_group, minimum):
@@ -310,8 +339,9 @@ def frequent_in_shard(shard_group, minimum):
 
 
 class RemoveBoilerplateFn(beam.DoFn):
-    """Applies all three layers to one article; its removed paragraphs go to
-    ``removed`` as one list, articles left with no body to ``rejects``."""
+    """Applies all three layers to a batch of articles; each article's
+    removed paragraphs go to ``removed`` as one list, articles left with no
+    body to ``rejects``."""
 
     REMOVED, REJECTS = "removed", "rejects"
 
@@ -321,34 +351,39 @@ class RemoveBoilerplateFn(beam.DoFn):
     def setup(self):
         self.rules = load_rules(self.patterns_path)
 
-    def process(self, article, source_boilerplate):
-        cleaned, removed = remove_boilerplate(article, self.rules, source_boilerplate)
-        if not cleaned["text"] and any(row["reason"] == SOURCE_BOILERPLATE for row in removed):
-            # Layer 2 never takes the last of a body: a source that publishes
-            # the same story many times is not boilerplate.
-            cleaned, removed = remove_boilerplate(article, self.rules)
-        if removed:
-            yield beam.pvalue.TaggedOutput(self.REMOVED, removed)  # one element per article
-        if cleaned["text"]:
-            yield cleaned
-        else:
-            counts = {}
-            for row in removed:
-                counts[row["reason"]] = counts.get(row["reason"], 0) + 1
-            error = Rejected(ONLY_BOILERPLATE, ", ".join(f"{r}: {n}" for r, n in sorted(counts.items())))
-            yield beam.pvalue.TaggedOutput(self.REJECTS, reject_record(article, error))
+    def process(self, batch, source_boilerplate):
+        frequent = np.frombuffer(source_boilerplate, dtype=np.uint64)
+        for article, (cleaned, removed) in zip(batch, remove_boilerplate_from_many(batch, self.rules, frequent)):
+            if not cleaned["text"] and any(row["reason"] == SOURCE_BOILERPLATE for row in removed):
+                # Layer 2 never takes the last of a body: a source that publishes
+                # the same story many times is not boilerplate.
+                cleaned, removed = remove_boilerplate(article, self.rules)
+            if removed:
+                yield beam.pvalue.TaggedOutput(self.REMOVED, removed)  # one element per article
+            if cleaned["text"]:
+                yield cleaned
+            else:
+                counts = {}
+                for row in removed:
+                    counts[row["reason"]] = counts.get(row["reason"], 0) + 1
+                error = Rejected(ONLY_BOILERPLATE, ", ".join(f"{r}: {n}" for r, n in sorted(counts.items())))
+                yield beam.pvalue.TaggedOutput(self.REJECTS, reject_record(article, error))
 
 
-def _code_set(packed_codes):
-    return frozenset(unpack(packed_codes, (np.uint64,))[0].tolist())
+def _sorted_codes(packed_codes):
+    """All frequent codes as one sorted array's bytes: the side input every
+    worker searches (a bytes value costs the runner's cache nothing to
+    size, unlike a set of numbers)."""
+    return np.unique(unpack(packed_codes, (np.uint64,))[0]).tobytes()
 
 
 class RemoveBoilerplate(beam.PTransform):
     """Articles in; ``(articles, removed_paragraphs, rejects)`` out, the
     removed paragraphs as one list per article.
 
-    Layer 2 counts, per source, the distinct articles each paragraph occurs
-    in (per shard of paragraph codes, from batches of articles); codes found
+    Articles go through in batches, so that the text work is vectorised
+    across many articles. Layer 2 counts, per source, the distinct articles
+    each paragraph occurs in (per shard of paragraph codes); codes found
     in ``min_source_docs`` or more reach every worker as a side input (a few
     hundred lines per source, whatever the corpus size).
     """
@@ -362,9 +397,9 @@ class RemoveBoilerplate(beam.PTransform):
 
     def expand(self, articles):
         minimum = self.min_source_docs
+        batches = articles | "Batches" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
         frequent = (
-            articles
-            | "Batches" >> beam.BatchElements(min_batch_size=100, max_batch_size=2000)
+            batches
             | "ParagraphCodesByShard" >> beam.FlatMap(shard_paragraph_codes, self.shards)
             | "Shards" >> beam.GroupByKey()
             | "Frequent" >> beam.FlatMap(frequent_in_shard, minimum)
@@ -372,9 +407,9 @@ class RemoveBoilerplate(beam.PTransform):
         source_boilerplate = beam.pvalue.AsSingleton(
             frequent
             | "AllFrequent" >> beam.combiners.ToList()
-            | "AsSet" >> beam.Map(_code_set)
+            | "Sorted" >> beam.Map(_sorted_codes)
         )
-        outputs = articles | "ApplyLayers" >> beam.ParDo(
+        outputs = batches | "ApplyLayers" >> beam.ParDo(
             RemoveBoilerplateFn(self.patterns_path), source_boilerplate=source_boilerplate
         ).with_outputs(RemoveBoilerplateFn.REMOVED, RemoveBoilerplateFn.REJECTS, main="articles")
         return outputs.articles, outputs[RemoveBoilerplateFn.REMOVED], outputs[RemoveBoilerplateFn.REJECTS]

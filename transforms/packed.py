@@ -1,6 +1,7 @@
 """Packed arrays: how many small keyed items cross a shuffle as a few large
 elements. A runner spends far more per element than per byte, so a batch's
-items go out as one element per shard, each column a numpy array as bytes."""
+items go out as one element per shard, each column a numpy array as bytes.
+Also the stable numbers those items are keyed by."""
 
 import hashlib
 
@@ -12,6 +13,27 @@ def number_of(text):
     uint64 alike)."""
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little") >> 1
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mixed(values):
+    """SplitMix64's finaliser: every input bit moves every output bit."""
+    values = values ^ (values >> np.uint64(30))
+    values = values * np.uint64(0xBF58476D1CE4E5B9)
+    values = values ^ (values >> np.uint64(27))
+    values = values * np.uint64(0x94D049BB133111EB)
+    return values ^ (values >> np.uint64(31))
+
+
+def numbers_of(texts, salt=0):
+    """``number_of`` for many texts at once, as one uint64 array. ``salt``
+    (a number, or one per text) gives other numbers for the same texts,
+    e.g. one set per source."""
+    digests = b"".join([hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest() for text in texts])
+    salts = np.atleast_1d(np.asarray(salt, dtype=np.uint64)) * _GOLDEN
+    return _mixed(np.frombuffer(digests, dtype=np.uint64) ^ salts)
 
 
 def split_by_shard(shard_of, *columns):
@@ -32,6 +54,15 @@ def unpack(elements, dtypes):
     columns = list(zip(*elements)) or [() for _ in dtypes]
     return [np.concatenate([np.frombuffer(b, dtype=d) for b in column] or [np.zeros(0, dtype=d)])
             for column, d in zip(columns, dtypes)]
+
+
+def members(values, sorted_unique):
+    """Which ``values`` are in the sorted array ``sorted_unique`` (binary
+    search: much faster than ``np.isin`` for these sizes)."""
+    if not len(sorted_unique):
+        return np.zeros(len(values), dtype=bool)
+    positions = np.minimum(np.searchsorted(sorted_unique, values), len(sorted_unique) - 1)
+    return sorted_unique[positions] == values
 
 
 def run_starts(*columns):

@@ -12,13 +12,13 @@ shared wire copy.
   never deleted.
 """
 
-from typing import Tuple
+import collections
 
 import apache_beam as beam
 import numpy as np
 
-from transforms.packed import number_of, run_starts, split_by_shard, unpack
-from transforms.text import paragraph_keys
+from transforms.packed import members, number_of, run_starts, split_by_shard, unpack
+from transforms.text import ARTICLES_PER_BATCH, lines_of_many, paragraph_keys
 
 SHINGLE_WORDS = 3
 PERMUTATIONS = 64
@@ -91,14 +91,11 @@ def shingle_hashes(words):
     return np.unique(_combine(word_hashes(" ".join(words))))
 
 
-def text_shingles(keys, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
-    """``(all_shingles, long_index, long_sizes, long_shingles)`` of a text
-    given as the matching keys of its paragraphs, all in a few numpy passes.
-
-    Shingles never cross a paragraph break; a paragraph shorter than a
-    shingle is one (padded) shingle. "Long" paragraphs have at least
-    ``wire_min_words`` words; their shingles are given end to end.
-    """
+def _paragraph_shingles(keys, wire_min_words):
+    """The shingles of many paragraphs (matching keys) in a few numpy passes:
+    ``(values, paragraph_of_value, words_per_paragraph)``. Shingles never
+    cross a paragraph break; a paragraph shorter than a shingle is one
+    (padded) shingle, listed after all the others."""
     counts = np.array([key.count(" ") + 1 if key else 0 for key in keys], dtype=np.int64)
     hashes = word_hashes(" ".join(key for key in keys if key))
     paragraph_of_word = np.repeat(np.arange(len(keys)), counts)
@@ -108,90 +105,141 @@ def text_shingles(keys, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
         paragraph_of_shingle = paragraph_of_word[: 1 - SHINGLE_WORDS][inside]
     else:
         shingles, paragraph_of_shingle = _EMPTY, np.zeros(0, dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else counts
-    short = [_combine(hashes[starts[i]:starts[i] + counts[i]]) for i in np.flatnonzero((counts > 0) & (counts < SHINGLE_WORDS))]
-    whole = np.unique(np.concatenate([shingles, *short])) if len(shingles) or short else _EMPTY
-    is_long = counts >= max(wire_min_words, SHINGLE_WORDS)
-    return (
-        whole,
-        np.flatnonzero(is_long),
-        counts[is_long] - (SHINGLE_WORDS - 1),
-        shingles[is_long[paragraph_of_shingle]] if len(shingles) else _EMPTY,
-    )
+    first_word = np.cumsum(counts) - counts
+    short = np.flatnonzero((counts > 0) & (counts < SHINGLE_WORDS))
+    padded = np.zeros(len(short), dtype=np.uint64)
+    for offset in range(SHINGLE_WORDS - 1):  # what _combine gives a short paragraph padded with zeros
+        present = counts[short] > offset
+        padded[present] += hashes[first_word[short[present]] + offset] * _MIX[offset]
+    values = np.concatenate([shingles, padded & _MASK])
+    return values, np.concatenate([paragraph_of_shingle, short]), counts
+
+
+def _per_article_unique(article_of_value, values, articles):
+    """Sorted unique values of each article: ``(values, starts)`` with
+    article ``i``'s values at ``values[starts[i]:starts[i + 1]]``."""
+    combined = np.unique((article_of_value.astype(np.uint64) << _SHIFT) | values)
+    starts = np.searchsorted(combined >> _SHIFT, np.arange(articles + 1, dtype=np.uint64))
+    return combined & _MASK, starts
+
+
+_MINHASH_CHUNK = 1 << 16  # shingles per step: bounds the (permutations x shingles) array
+
+
+def signatures(values, starts):
+    """The MinHash signature (``PERMUTATIONS`` uint32 values) of each
+    article whose unique shingles are ``values[starts[i]:starts[i + 1]]``,
+    all permutations and shingles at once; an article with no shingles gets
+    the maximum everywhere."""
+    articles = len(starts) - 1
+    result = np.full((articles, PERMUTATIONS), 0xFFFFFFFF, dtype=np.uint64)
+    non_empty = np.flatnonzero(np.diff(starts) > 0)
+    first = 0
+    while first < len(non_empty):
+        # a run of articles whose shingles fit in one chunk (at least one article)
+        last = max(first + 1, int(np.searchsorted(starts[non_empty], starts[non_empty[first]] + _MINHASH_CHUNK, side="right")))
+        chosen = non_empty[first:last]
+        low, high = starts[chosen[0]], starts[chosen[-1] + 1]
+        products = _A[:, None] * values[None, low:high]
+        products += _B[:, None]
+        products >>= _SHIFT
+        result[chosen] = np.minimum.reduceat(products, starts[chosen] - low, axis=1).T
+        first = last
+    return result
 
 
 def minhash(shingles):
-    """The MinHash signature (``PERMUTATIONS`` uint32 values), computed for
-    all permutations and shingles at once."""
-    if len(shingles) == 0:
-        return np.full(PERMUTATIONS, 0xFFFFFFFF, dtype=np.uint64)
-    values = (_A[:, None] * shingles[None, :] + _B[:, None]) >> _SHIFT
-    return values.min(axis=1)
+    """The MinHash signature of one set of unique shingles."""
+    return signatures(shingles, np.array([0, len(shingles)]))[0]
 
 
 def band_keys(signature):
-    """One LSH bucket key per band: the band number in the top bits, a hash
-    of its rows below; fingerprint keys have the top bit set instead."""
-    mixed = (signature.reshape(BANDS, -1) * _BAND_MIX).sum(axis=1)
+    """One LSH bucket key per band (per row of ``signature`` when it holds
+    several articles'): the band number in the top bits, a hash of its rows
+    below; fingerprint keys have the top bit set instead."""
+    rows = signature.reshape(signature.shape[:-1] + (BANDS, -1))
+    mixed = (rows * _BAND_MIX).sum(axis=-1)
     return (np.arange(BANDS, dtype=np.uint64) << np.uint64(58)) | (mixed & _BAND_HASH_BITS)
 
 
-def fingerprints(features):
+def _fingerprints(values, paragraph, article_of_paragraph, articles):
     """The shingles two articles must share to be compared: the smallest
     ``MINIMA_PER_PARAGRAPH`` shingle hashes of each long paragraph (a
     bottom-k sketch), so a paragraph copied word for word always shares all
-    of them and an edited one most."""
-    sizes = feature_array(features, "paragraph_sizes")
-    if not len(sizes):
-        return _EMPTY
-    values = feature_array(features, "paragraph_shingles")
-    paragraph = np.repeat(np.arange(len(sizes)), sizes)
+    of them and an edited one most. Per article, as ``_per_article_unique``."""
     order = np.lexsort((values, paragraph))
-    rank = np.arange(len(values)) - np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
-    return np.unique(values[order][rank < MINIMA_PER_PARAGRAPH])
+    paragraph = paragraph[order]
+    rank = np.arange(len(values)) - np.searchsorted(paragraph, paragraph)
+    kept = rank < MINIMA_PER_PARAGRAPH
+    return _per_article_unique(article_of_paragraph[paragraph[kept]], values[order][kept], articles)
 
 
 _FEATURE_ARRAYS = ("shingles", "paragraph_index", "paragraph_sizes", "paragraph_shingles")
 
 
-def article_features(article, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
-    """What syndication needs of an article: ``(node, arrays)``, its
-    identity and date and the shingles of the whole body and of each
-    paragraph long enough to count as wire copy (indexes, sizes and
-    shingles of those paragraphs, end to end). Shingles do not cross
-    paragraph breaks.
+def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
+    """What syndication needs of a batch of articles, all in a few numpy
+    passes over the whole batch: ``(features, bucket_keys, owners)``.
 
-    A tuple of text and one bytes value: what Beam encodes fastest (numpy
-    arrays and date objects would be pickled)."""
-    keys = paragraph_keys(article["text"]) if article["text"] else []
-    arrays = [array.astype(np.uint32 if name.endswith("shingles") else np.int32)
-              for name, array in zip(_FEATURE_ARRAYS, text_shingles(keys, wire_min_words))]
-    lengths = np.array([len(array) for array in arrays], dtype=np.int32)
-    node = (article["article_id"], _iso(article.get("date")), _iso(article.get("published_at")), article.get("source"))
-    return node, b"".join([lengths.tobytes()] + [array.tobytes() for array in arrays])
+    Each article's features are ``(node, packed)``: its identity and date,
+    and the shingles of its whole body and of each paragraph long enough to
+    count as wire copy (indexes, sizes and shingles of those paragraphs,
+    end to end), as one bytes value: what Beam encodes fastest. The bucket
+    keys (one per LSH band, one per fingerprint) come with the index of the
+    article they belong to."""
+    keys_per_article = lines_of_many(paragraph_keys, [article["text"] for article in articles])
+    paragraphs_per_article = np.array([len(keys) for keys in keys_per_article], dtype=np.int64)
+    article_of_paragraph = np.repeat(np.arange(len(articles)), paragraphs_per_article)
+    first_paragraph = np.cumsum(paragraphs_per_article) - paragraphs_per_article
+    values, paragraph_of_value, words = _paragraph_shingles([k for keys in keys_per_article for k in keys], wire_min_words)
+    whole, whole_starts = _per_article_unique(article_of_paragraph[paragraph_of_value], values, len(articles))
+    is_long = words >= max(wire_min_words, SHINGLE_WORDS)
+    long_paragraphs = np.flatnonzero(is_long)
+    long_value = is_long[paragraph_of_value]
+    long_values, long_paragraph_of_value = values[long_value], paragraph_of_value[long_value]
+    fingerprints, fingerprint_starts = _fingerprints(long_values, long_paragraph_of_value, article_of_paragraph, len(articles))
+    bands = band_keys(signatures(whole, whole_starts))
+    bucket_keys = np.concatenate([bands.ravel(), fingerprints | _FINGERPRINT_TAG])
+    owners = np.concatenate([np.repeat(np.arange(len(articles)), BANDS),
+                             np.repeat(np.arange(len(articles)), np.diff(fingerprint_starts))])
+    # per article, its slice of each array, packed
+    long_starts = np.searchsorted(article_of_paragraph[long_paragraphs], np.arange(len(articles) + 1))
+    sizes = words[long_paragraphs] - (SHINGLE_WORDS - 1)
+    value_starts = np.concatenate([[0], np.cumsum(sizes)])[long_starts]
+    arrays = (whole.astype(np.uint32), (long_paragraphs - first_paragraph[article_of_paragraph[long_paragraphs]]).astype(np.int32),
+              sizes.astype(np.int32), long_values.astype(np.uint32))
+    bounds = (whole_starts.tolist(), long_starts.tolist(), long_starts.tolist(), value_starts.tolist())
+    features = []
+    for index, article in enumerate(articles):
+        parts = [array[bound[index]:bound[index + 1]] for array, bound in zip(arrays, bounds)]
+        lengths = np.array([len(part) for part in parts], dtype=np.int32)
+        node = (article["article_id"], _iso(article.get("date")), _iso(article.get("published_at")), article.get("source"))
+        features.append((node, b"".join([lengths.tobytes()] + [part.tobytes() for part in parts])))
+    return features, bucket_keys, owners
+
+
+def article_features(article, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
+    """The features of one article, as ``describe_articles`` gives them."""
+    return describe_articles([article], wire_min_words)[0][0]
 
 
 def _iso(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def feature_array(features, name):
-    """One of the features' arrays, back from its bytes (no copy)."""
+FeatureArrays = collections.namedtuple("FeatureArrays", _FEATURE_ARRAYS)
+
+
+def feature_arrays(features):
+    """The features' arrays, back from their bytes (no copies)."""
     _, packed = features
-    lengths = np.frombuffer(packed, dtype=np.int32, count=len(_FEATURE_ARRAYS))
-    index = _FEATURE_ARRAYS.index(name)
-    offset = 4 * (len(_FEATURE_ARRAYS) + int(lengths[:index].sum()))
-    dtype = np.uint32 if name.endswith("shingles") else np.int32
-    return np.frombuffer(packed, dtype=dtype, count=int(lengths[index]), offset=offset)
-
-
-def _members(values, sorted_unique):
-    """Which ``values`` are in the sorted array ``sorted_unique`` (binary
-    search: much faster than ``np.isin`` for these sizes)."""
-    if not len(sorted_unique):
-        return np.zeros(len(values), dtype=bool)
-    positions = np.minimum(np.searchsorted(sorted_unique, values), len(sorted_unique) - 1)
-    return sorted_unique[positions] == values
+    lengths = np.frombuffer(packed, dtype=np.int32, count=len(_FEATURE_ARRAYS)).tolist()
+    arrays, offset = [], 4 * len(_FEATURE_ARRAYS)
+    for name, length in zip(_FEATURE_ARRAYS, lengths):
+        arrays.append(np.frombuffer(packed, dtype=np.uint32 if name.endswith("shingles") else np.int32,
+                                    count=length, offset=offset))
+        offset += 4 * length
+    return FeatureArrays(*arrays)
 
 
 def similarity(a, b):
@@ -200,27 +248,27 @@ def similarity(a, b):
     if len(a) == 0 or len(b) == 0:
         return 0.0, 0.0
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    shared = int(np.count_nonzero(_members(small, large)))
+    shared = int(np.count_nonzero(members(small, large)))
     return shared / (len(a) + len(b) - shared), shared / min(len(a), len(b))
 
 
-def shared_paragraphs(features, other_shingles, threshold=DEFAULT_WIRE_CONTAINMENT):
-    """Indexes of ``features``' paragraphs that stand (mostly) in the other
-    article: one membership test for all paragraphs at once."""
-    sizes = feature_array(features, "paragraph_sizes")
+def shared_paragraphs(arrays, other_shingles, threshold=DEFAULT_WIRE_CONTAINMENT):
+    """Indexes of the paragraphs (of an article's ``feature_arrays``) that
+    stand (mostly) in the other article: one membership test for all
+    paragraphs at once."""
+    sizes = arrays.paragraph_sizes
     if not len(sizes):
         return []
-    found = _members(feature_array(features, "paragraph_shingles"), other_shingles).astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    shares = np.add.reduceat(found, starts) / sizes
-    return feature_array(features, "paragraph_index")[shares >= threshold].tolist()
+    found = members(arrays.paragraph_shingles, other_shingles).astype(np.int64)
+    shares = np.add.reduceat(found, np.cumsum(sizes) - sizes) / sizes
+    return arrays.paragraph_index[shares >= threshold].tolist()
 
 
 def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
-    """The verified relation of a candidate pair."""
-    a_shingles, b_shingles = feature_array(a, "shingles"), feature_array(b, "shingles")
-    jaccard, containment = similarity(a_shingles, b_shingles)
+    """The verified relation of a candidate pair of features."""
     (a_node, _), (b_node, _) = a, b
+    a_arrays, b_arrays = feature_arrays(a), feature_arrays(b)
+    jaccard, containment = similarity(a_arrays.shingles, b_arrays.shingles)
     a_source, b_source = a_node[3], b_node[3]
     cross_source = a_source != b_source or a_source is None
     return {
@@ -228,8 +276,8 @@ def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
         "b": b_node,
         "jaccard": round(jaccard, 4),
         "containment": round(containment, 4),
-        "a_paragraphs": shared_paragraphs(a, b_shingles, wire_threshold) if cross_source else [],
-        "b_paragraphs": shared_paragraphs(b, a_shingles, wire_threshold) if cross_source else [],
+        "a_paragraphs": shared_paragraphs(a_arrays, b_arrays.shingles, wire_threshold) if cross_source else [],
+        "b_paragraphs": shared_paragraphs(b_arrays, a_arrays.shingles, wire_threshold) if cross_source else [],
     }
 
 
@@ -321,19 +369,18 @@ def is_copy(verified, jaccard, containment):
     return verified["jaccard"] >= jaccard or verified["containment"] >= containment
 
 
-def candidate_keys(features):
-    """The article's bucket keys: one per LSH band, one per fingerprint."""
-    shingles = feature_array(features, "shingles").astype(np.uint64)
-    return np.concatenate([band_keys(minhash(shingles)), fingerprints(features).astype(np.uint64) | _FINGERPRINT_TAG])
+def numbered_description(batch, wire_min_words):
+    """``describe_articles`` of a batch, with each article's number (the key
+    of the joins) first."""
+    features, keys, owners = describe_articles(batch, wire_min_words)
+    return np.array([number_of(node[0]) for node, _ in features], dtype=np.uint64), features, keys, owners
 
 
-def shard_bucket_keys(batch, shards):
-    """A batch of ``(article_number, features)`` in; per shard of bucket
-    keys, ``(shard, (keys, article_numbers))`` out as packed arrays."""
-    keys = [candidate_keys(features) for _, features in batch]
-    numbers = np.repeat(np.array([number for number, _ in batch], dtype=np.uint64), [len(k) for k in keys])
-    keys = np.concatenate(keys) if keys else _EMPTY
-    return split_by_shard(keys % np.uint64(shards), keys, numbers)
+def shard_bucket_keys(described, shards):
+    """A numbered description in; per shard of bucket keys, ``(shard,
+    (keys, article_numbers))`` out as packed arrays."""
+    numbers, _, keys, owners = described
+    return split_by_shard(keys % np.uint64(shards), keys, numbers[owners])
 
 
 def bucket_pairs(keys, numbers):
@@ -401,6 +448,12 @@ def _tag(element, tag):
     return key, (tag, value)
 
 
+def _tagged_features(described):
+    """Each article's features keyed by its number, tagged for the joins."""
+    numbers, features, _, _ = described
+    return zip(numbers.tolist(), ((_FEATURES, f) for f in features))
+
+
 def _split_tagged(tagged):
     """An article's features and the other values grouped with them."""
     features, others = None, []
@@ -454,13 +507,13 @@ class DetectSyndication(beam.PTransform):
         self.wire_min_words = wire_min_words
 
     def expand(self, articles):
-        wire_min_words = self.wire_min_words
-        features = articles | "Features" >> beam.Map(
-            lambda a: (number_of(a["article_id"]), article_features(a, wire_min_words))
+        described = (
+            articles
+            | "Batches" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
+            | "Describe" >> beam.Map(numbered_description, self.wire_min_words)
         )
         candidates = (
-            features
-            | "Batches" >> beam.BatchElements(min_batch_size=100, max_batch_size=2000)
+            described
             | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards)
             | "Buckets" >> beam.GroupByKey()
             | "PairWeightsByShard" >> beam.FlatMap(shard_pair_weights, self.shards)
@@ -469,7 +522,7 @@ class DetectSyndication(beam.PTransform):
         )
         # Two joins on the article number, each one GroupByKey of tagged
         # values (what CoGroupByKey does, without its per-element wrapping).
-        tagged_features = features | "TagFeatures" >> beam.Map(_tag, _FEATURES)
+        tagged_features = described | "TagFeatures" >> beam.FlatMap(_tagged_features)
         left = (
             (tagged_features, candidates | "TagPartners" >> beam.Map(_tag, _OTHER))
             | "FeaturesAndPartners" >> beam.Flatten()
