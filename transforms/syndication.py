@@ -18,7 +18,7 @@ import apache_beam as beam
 import numpy as np
 
 from transforms.packed import members, number_of, run_starts, split_by_shard, unpack
-from transforms.text import ARTICLES_PER_BATCH, lines_of_many, paragraph_keys
+from transforms.text import ARTICLES_PER_BATCH, key_codes
 
 SHINGLE_WORDS = 3
 PERMUTATIONS = 64
@@ -49,27 +49,29 @@ _BAND_HASH_BITS = np.uint64(2**58 - 1)
 _FINGERPRINT_TAG = np.uint64(2**63)
 
 
-def word_hashes(text):
-    """Stable 32-bit hashes of the space-separated words of ``text``, all at
-    once: a position-weighted sum of each word's UTF-8 bytes, then mixed.
-    The same on every worker (no Python ``hash``)."""
-    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    if not len(data):
-        return _EMPTY
-    space = data == 32
-    starts = np.flatnonzero(~space & np.concatenate([[True], space[:-1]]))
+_CHAR_WEIGHTS = np.resize(_BYTE_WEIGHTS, 256)  # a word's 256th character on reuses the last weight
+
+
+def word_hashes(codes):
+    """``(hashes, paragraph_of_word)``: a stable 32-bit hash of every word of
+    a matching-key text given as code points (``text.key_codes``: words
+    split by single spaces, paragraphs by line breaks), all at once: a
+    position-weighted sum of each word's characters, then mixed. The same
+    on every worker (no Python ``hash``)."""
+    separator = (codes == 32) | (codes == 10)
+    begins = ~separator
+    begins[1:] &= separator[:-1]
+    starts = np.flatnonzero(begins)
     if not len(starts):
-        return _EMPTY
-    marks = np.zeros(len(data), dtype=np.int64)
-    marks[starts] = starts
-    position = np.arange(len(data)) - np.maximum.accumulate(marks)
-    weights = _BYTE_WEIGHTS[position % len(_BYTE_WEIGHTS)] * data.astype(np.uint64)
-    weights[space] = 0
-    hashes = np.add.reduceat(weights, starts)
+        return _EMPTY, np.zeros(0, dtype=np.int64)
+    position = np.arange(len(codes)) - starts[np.cumsum(begins) - 1]
+    weighted = _CHAR_WEIGHTS[np.minimum(position, len(_CHAR_WEIGHTS) - 1)] * codes
+    weighted[separator] = 0
+    hashes = np.add.reduceat(weighted, starts)
     hashes ^= hashes >> np.uint64(29)
     hashes *= _FINAL_MIX
     hashes ^= hashes >> np.uint64(32)
-    return hashes & _MASK
+    return hashes & _MASK, np.cumsum(codes == 10)[starts]
 
 
 def _combine(hashes):
@@ -88,17 +90,18 @@ def shingle_hashes(words):
     a text shorter than a shingle is one shingle."""
     if not words:
         return _EMPTY
-    return np.unique(_combine(word_hashes(" ".join(words))))
+    hashes, _ = word_hashes(np.frombuffer(" ".join(words).encode("utf-32-le"), dtype=np.uint32))
+    return np.unique(_combine(hashes))
 
 
-def _paragraph_shingles(keys, wire_min_words):
-    """The shingles of many paragraphs (matching keys) in a few numpy passes:
-    ``(values, paragraph_of_value, words_per_paragraph)``. Shingles never
-    cross a paragraph break; a paragraph shorter than a shingle is one
-    (padded) shingle, listed after all the others."""
-    counts = np.array([key.count(" ") + 1 if key else 0 for key in keys], dtype=np.int64)
-    hashes = word_hashes(" ".join(key for key in keys if key))
-    paragraph_of_word = np.repeat(np.arange(len(keys)), counts)
+def _paragraph_shingles(codes, paragraphs):
+    """The shingles of many paragraphs (``text.key_codes`` of their text) in
+    a few numpy passes: ``(values, paragraph_of_value,
+    words_per_paragraph)``. Shingles never cross a paragraph break; a
+    paragraph shorter than a shingle is one (padded) shingle, listed after
+    all the others."""
+    hashes, paragraph_of_word = word_hashes(codes)
+    counts = np.bincount(paragraph_of_word, minlength=paragraphs)
     if len(hashes) >= SHINGLE_WORDS:
         inside = paragraph_of_word[: 1 - SHINGLE_WORDS] == paragraph_of_word[SHINGLE_WORDS - 1:]
         shingles = _combine(hashes)[inside]
@@ -118,7 +121,8 @@ def _paragraph_shingles(keys, wire_min_words):
 def _per_article_unique(article_of_value, values, articles):
     """Sorted unique values of each article: ``(values, starts)`` with
     article ``i``'s values at ``values[starts[i]:starts[i + 1]]``."""
-    combined = np.unique((article_of_value.astype(np.uint64) << _SHIFT) | values)
+    combined = np.sort((article_of_value.astype(np.uint64) << _SHIFT) | values)
+    combined = combined[run_starts(combined)]
     starts = np.searchsorted(combined >> _SHIFT, np.arange(articles + 1, dtype=np.uint64))
     return combined & _MASK, starts
 
@@ -167,11 +171,11 @@ def _fingerprints(values, paragraph, article_of_paragraph, articles):
     ``MINIMA_PER_PARAGRAPH`` shingle hashes of each long paragraph (a
     bottom-k sketch), so a paragraph copied word for word always shares all
     of them and an edited one most. Per article, as ``_per_article_unique``."""
-    order = np.lexsort((values, paragraph))
-    paragraph = paragraph[order]
-    rank = np.arange(len(values)) - np.searchsorted(paragraph, paragraph)
+    ordered = np.sort((paragraph.astype(np.uint64) << _SHIFT) | values)  # by paragraph, then value
+    paragraph = (ordered >> _SHIFT).astype(np.int64)
+    rank = np.arange(len(ordered)) - np.searchsorted(paragraph, paragraph)
     kept = rank < MINIMA_PER_PARAGRAPH
-    return _per_article_unique(article_of_paragraph[paragraph[kept]], values[order][kept], articles)
+    return _per_article_unique(article_of_paragraph[paragraph[kept]], ordered[kept] & _MASK, articles)
 
 
 _FEATURE_ARRAYS = ("shingles", "paragraph_index", "paragraph_sizes", "paragraph_shingles")
@@ -187,11 +191,12 @@ def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
     end to end), as one bytes value: what Beam encodes fastest. The bucket
     keys (one per LSH band, one per fingerprint) come with the index of the
     article they belong to."""
-    keys_per_article = lines_of_many(paragraph_keys, [article["text"] for article in articles])
-    paragraphs_per_article = np.array([len(keys) for keys in keys_per_article], dtype=np.int64)
+    texts = [article["text"] for article in articles]
+    paragraphs_per_article = np.array([text.count("\n") + 1 if text else 0 for text in texts], dtype=np.int64)
     article_of_paragraph = np.repeat(np.arange(len(articles)), paragraphs_per_article)
     first_paragraph = np.cumsum(paragraphs_per_article) - paragraphs_per_article
-    values, paragraph_of_value, words = _paragraph_shingles([k for keys in keys_per_article for k in keys], wire_min_words)
+    codes = key_codes("\n".join(text for text in texts if text))
+    values, paragraph_of_value, words = _paragraph_shingles(codes, int(paragraphs_per_article.sum()))
     whole, whole_starts = _per_article_unique(article_of_paragraph[paragraph_of_value], values, len(articles))
     is_long = words >= max(wire_min_words, SHINGLE_WORDS)
     long_paragraphs = np.flatnonzero(is_long)

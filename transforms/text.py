@@ -160,9 +160,15 @@ def word_key(word):
     return " ".join(unicodedata.normalize("NFC", word).translate(_KEY_TRANSLATION).split())
 
 
+def key_codes(text):
+    """The code points of ``paragraph_keys(text)`` joined by line breaks, as
+    a uint32 array: for work that needs numbers, not strings."""
+    return _single_spaced(_codes(text, _KEY_CODES))
+
+
 def paragraph_keys(text):
     """``matching_key`` of every line of a text, in one pass."""
-    return _decode(_single_spaced(_codes(text, _KEY_CODES))).split("\n")
+    return _decode(key_codes(text)).split("\n")
 
 
 def fold_paragraphs(text):
