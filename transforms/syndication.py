@@ -269,10 +269,11 @@ def shared_paragraphs(arrays, other_shingles, threshold=DEFAULT_WIRE_CONTAINMENT
     return arrays.paragraph_index[shares >= threshold].tolist()
 
 
-def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
-    """The verified relation of a candidate pair of features."""
+def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT, b_arrays=None):
+    """The verified relation of a candidate pair of features (``b_arrays``:
+    ``feature_arrays(b)``, when the caller has it already)."""
     (a_node, _), (b_node, _) = a, b
-    a_arrays, b_arrays = feature_arrays(a), feature_arrays(b)
+    a_arrays, b_arrays = feature_arrays(a), b_arrays or feature_arrays(b)
     jaccard, containment = similarity(a_arrays.shingles, b_arrays.shingles)
     a_source, b_source = a_node[3], b_node[3]
     cross_source = a_source != b_source or a_source is None
@@ -482,8 +483,9 @@ def _verify_joined(element, wire_threshold):
     """Second join: each pair, with both articles' features, verified."""
     features, firsts = _split_tagged(element[1])
     if features is not None:
+        arrays = feature_arrays(features)  # once for all its pairs
         for first in firsts:
-            yield verify_pair(first, features, wire_threshold)
+            yield verify_pair(first, features, wire_threshold, arrays)
 
 
 def with_defaults(article):
