@@ -29,6 +29,14 @@ def shingles_of(text):
     return syn.shingle_hashes(matching_key(text).split())
 
 
+def minhash(shingles):
+    return syn.signatures(shingles, np.array([0, len(shingles)]))[0]
+
+
+def article_features(article):
+    return syn.describe_articles([article])[0][0]
+
+
 def test_shingles_are_stable_and_fold_spelling_variants():
     assert np.array_equal(shingles_of("إلى المدرسةِ الكبيرة اليوم"), shingles_of("الى المدرسه الكبيره اليوم"))
     assert len(shingles_of("a b c d e")) == 3
@@ -38,7 +46,27 @@ def test_shingles_are_stable_and_fold_spelling_variants():
 def test_minhash_matches_a_reference_loop():
     values = shingles_of(" ".join(story(1)))
     expected = [min(((int(a) * int(x) + int(b)) % 2**64) >> 32 for x in values) for a, b in zip(syn._A, syn._B)]
-    assert syn.minhash(values).tolist() == expected
+    assert minhash(values).tolist() == expected
+
+
+def test_signatures_of_many_articles_are_each_article_alone():
+    sets = [shingles_of(" ".join(story(seed, 3))) for seed in (30, 31)] + [np.zeros(0, dtype=np.uint64)]
+    sets.append(shingles_of(" ".join(story(32, 4))))
+    starts = np.cumsum([0] + [len(s) for s in sets])
+    together = syn.signatures(np.concatenate(sets), starts)
+    assert [row.tolist() for row in together] == [minhash(s).tolist() for s in sets]
+    assert set(together[2].tolist()) == {0xFFFFFFFF}  # no shingles: the maximum everywhere
+
+
+def test_a_batch_describes_each_article_as_it_would_alone():
+    docs = [article("p", story(40, 4)), article("q", []), article("r", ["كلمة", "كلمتان هنا"] + story(41, 2)),
+            article("s", story(42, 6))]
+    features, keys, owners = syn.describe_articles(docs)
+    for index, doc in enumerate(docs):
+        alone_features, alone_keys, _ = syn.describe_articles([doc])
+        assert features[index] == alone_features[0]
+        assert sorted(keys[owners == index].tolist()) == sorted(alone_keys.tolist())
+    assert len(syn.feature_arrays(features[1]).shingles) == 0
 
 
 def test_minhash_agreement_estimates_jaccard():
@@ -46,13 +74,13 @@ def test_minhash_agreement_estimates_jaccard():
     edited = base[: int(len(base) * 0.8)] + " ".join(story(3, 4)).split()
     a, b = syn.shingle_hashes(base), syn.shingle_hashes(edited)
     jaccard, _ = syn.similarity(a, b)
-    agreement = float(np.mean(syn.minhash(a) == syn.minhash(b)))
+    agreement = float(np.mean(minhash(a) == minhash(b)))
     assert abs(agreement - jaccard) < 0.2
     # a band's key is shared exactly when all its rows agree
-    rows_agree = (syn.minhash(a) == syn.minhash(b)).reshape(syn.BANDS, -1).all(axis=1)
-    keys_agree = syn.band_keys(syn.minhash(a)) == syn.band_keys(syn.minhash(b))
+    rows_agree = (minhash(a) == minhash(b)).reshape(syn.BANDS, -1).all(axis=1)
+    keys_agree = syn.band_keys(minhash(a)) == syn.band_keys(minhash(b))
     assert keys_agree.tolist() == rows_agree.tolist() and not keys_agree.all()
-    assert len(set(syn.band_keys(syn.minhash(a)).tolist())) == syn.BANDS
+    assert len(set(syn.band_keys(minhash(a)).tolist())) == syn.BANDS
 
 
 def test_bucket_pairs_weigh_bands_and_fingerprints_and_skip_crowded_buckets():
@@ -111,9 +139,9 @@ def test_two_separate_clusters():
 
 def test_shared_paragraphs_need_most_of_the_paragraph():
     wire = story(4, 1)[0]
-    mine = syn.article_features(article("m", story(5, 3) + [wire]))
-    other = syn.article_features(article("o", [wire.replace("إلى", "الى")] + story(6, 3), source="t"))
-    unrelated = syn.article_features(article("u", story(7, 4), source="t"))
+    mine = article_features(article("m", story(5, 3) + [wire]))
+    other = article_features(article("o", [wire.replace("إلى", "الى")] + story(6, 3), source="t"))
+    unrelated = article_features(article("u", story(7, 4), source="t"))
     assert syn.shared_paragraphs(syn.feature_arrays(mine), syn.feature_arrays(other).shingles) == [3]
     assert syn.shared_paragraphs(syn.feature_arrays(mine), syn.feature_arrays(unrelated).shingles) == []
 

@@ -1,6 +1,8 @@
 from hypothesis import given, settings, strategies as st
 
-from transforms.text import arabic_share, clean_text, fold_arabic, matching_key, paragraphs, word_key
+from transforms.text import (
+    arabic_share, clean_text, fold_arabic, lines_of_many, matching_key, paragraph_keys, paragraphs, word_key,
+)
 
 
 def test_clean_text_strips_invisible_controls_and_unifies_spaces():
@@ -49,3 +51,9 @@ def test_arabic_share():
 @given(st.text(alphabet="أإآٱابتثىيئؤةهـًٌٍَُِّْ٠١٩ABCabcÉé ،.-ـ\u200f", max_size=20))
 def test_word_key_is_the_matching_key(word):
     assert word_key(word) == matching_key(word)
+
+
+def test_lines_of_many_is_the_function_text_by_text():
+    texts = ["أولى\nثانية،  هنا", "", "x", "ثالثة\n\nرابعة"]
+    assert lines_of_many(paragraph_keys, texts) == [paragraph_keys(t) if t else [] for t in texts]
+    assert lines_of_many(paragraph_keys, ["", ""]) == [[], []]

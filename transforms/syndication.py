@@ -152,11 +152,6 @@ def signatures(values, starts):
     return result
 
 
-def minhash(shingles):
-    """The MinHash signature of one set of unique shingles."""
-    return signatures(shingles, np.array([0, len(shingles)]))[0]
-
-
 def band_keys(signature):
     """One LSH bucket key per band (per row of ``signature`` when it holds
     several articles'): the band number in the top bits, a hash of its rows
@@ -221,11 +216,6 @@ def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
         node = (article["article_id"], _iso(article.get("date")), _iso(article.get("published_at")), article.get("source"))
         features.append((node, b"".join([lengths.tobytes()] + [part.tobytes() for part in parts])))
     return features, bucket_keys, owners
-
-
-def article_features(article, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
-    """The features of one article, as ``describe_articles`` gives them."""
-    return describe_articles([article], wire_min_words)[0][0]
 
 
 def _iso(value):
@@ -499,8 +489,10 @@ class DetectSyndication(beam.PTransform):
     the fields of an article in no copy relation, and, for those in one, an
     update (``article_id``, ``date``, ``source`` and the fields that differ).
 
-    The writer lays updates over the articles where each partition's rows
-    are together anyway, so the articles are not shuffled once more.
+    Articles are described in batches (``describe_articles``), so that the
+    numpy work is paid once per batch. The writer lays updates over the
+    articles where each partition's rows are together anyway, so the
+    articles are not shuffled once more.
     """
 
     def __init__(self, jaccard=DEFAULT_JACCARD, containment=DEFAULT_CONTAINMENT,
