@@ -125,11 +125,9 @@ def format_counts(title, counts):
     return "\n".join(lines)
 
 
-def evaluate(found_by_article, articles=None):
+def evaluate(found_by_article, articles, matcher):
     """``(entity_counts, mention_counts)`` of an annotator's rows per article."""
-    articles = articles or dev_articles()
-    gazetteer = Gazetteer.load()
-    return entity_counts(articles, found_by_article, NameMatcher(gazetteer)), mention_counts(articles, found_by_article)
+    return entity_counts(articles, found_by_article, matcher), mention_counts(articles, found_by_article)
 
 
 def gazetteer_rows(articles, gazetteer_path=None):
@@ -144,18 +142,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     articles = dev_articles()
     found = gazetteer_rows(articles, args.gazetteer)
-    entities, mentions = evaluate(found, articles)
+    matcher = NameMatcher(Gazetteer.load())  # names and ids as the shipped lexicon knows them
+    entities, mentions = evaluate(found, articles, matcher)
     print(f"entity dev set (hand-written, dev/entities): {len(articles)} articles, "
           f"{sum(len(a['entities']) for a in articles)} gold entities")
     print("annotator: gazetteer")
     print(format_counts("entities", entities))
     print(format_counts("mentions", mentions))
     if args.errors:
-        print_errors(articles, found)
+        print_errors(articles, found, matcher)
 
 
-def print_errors(articles, found_by_article):
-    matcher = NameMatcher(Gazetteer.load())
+def print_errors(articles, found_by_article, matcher):
     for article in articles:
         gold = [(e, *matcher.gold_keys(e)) for e in article["entities"]]
         found = distinct_entities(found_by_article[article["id"]])

@@ -31,6 +31,7 @@ from tests.tiny_bert import (
 from transforms.camel_ner import (
     DEFAULT_MAX_BATCH_TOKENS,
     DEFAULT_MIN_BATCH_TOKENS,
+    camel_data_dir,
     is_installed,
     label_sentences,
     load_ner_model,
@@ -108,7 +109,7 @@ def stream_sentences(articles=120):
 def _camel_recognizer(model_dir):
     """camel-tools' NERecognizer, imported offline with a stub catalogue
     when camel-tools has no data of its own."""
-    if not (pathlib.Path(os.environ.get("CAMELTOOLS_DATA", "~/.camel_tools")).expanduser() / "catalogue.json").exists():
+    if not (camel_data_dir() / "catalogue.json").exists():
         data_dir = pathlib.Path(model_dir).parent / "camel_data"
         write_stub_catalogue(data_dir)
         os.environ["CAMELTOOLS_DATA"] = str(data_dir)
@@ -123,7 +124,7 @@ def _timed(function, *args, **kwargs):
     return result, time.perf_counter() - started
 
 
-def camel_speedup(sentences=None, camel_sentences=64, model_dir=DEFAULT_MODEL_DIR, **batching):
+def camel_speedup(sentences, camel_sentences=64, model_dir=DEFAULT_MODEL_DIR, **batching):
     """Time camel's ``predict`` on the first ``camel_sentences`` sentences
     and ``label_sentences`` on all of them, one torch thread each, after a
     warm-up on other sentences; the labels of the sentences both label
@@ -133,7 +134,6 @@ def camel_speedup(sentences=None, camel_sentences=64, model_dir=DEFAULT_MODEL_DI
     import torch
 
     torch.set_num_threads(1)
-    sentences = sentences if sentences is not None else news_sentences()
     model_dir = build_model(model_dir)
     camel = _camel_recognizer(model_dir)
     ner = load_ner_model(model_dir)

@@ -14,7 +14,6 @@ import sys
 import time
 
 from benchmarks.corpus import write_corpus
-from benchmarks.ner_speed import camel_speedup, news_sentences
 from benchmarks.stage import measure_apart
 
 CONFIGURATIONS = {
@@ -68,6 +67,8 @@ def main(argv=None):
     per_second, seconds = measure_apart("annotator", args.stage_articles)
     print(f"  the annotator alone, one core:       {per_second:8.0f} articles per CPU second ({seconds:.1f} s)")
     if not args.skip_camel:
+        from benchmarks.ner_speed import camel_speedup, news_sentences  # torch: imported only when needed
+
         print("\nentity annotation, camel path vs camel-tools' NERecognizer.predict (make bench-camel):")
         figures = camel_speedup(news_sentences(args.camel_sentences), min(64, args.camel_sentences))
         print(f"  camel-tools predict {figures['camel_sentences_per_second']:.2f} sentences/s; ours "

@@ -1,5 +1,5 @@
 """Throughput of single stages, per core: CPU time of a pipeline that builds
-the articles and counts them, with and without the stage (the difference
+the articles and consumes them, with and without the stage (the difference
 is the stage's time), and of the stage's plain functions alone."""
 
 import functools
@@ -15,7 +15,8 @@ import numpy as np
 from benchmarks import synthetic
 from transforms import syndication
 from transforms.boilerplate import (
-    RemoveBoilerplate, load_rules, remove_boilerplate, remove_boilerplate_from_many, shard_paragraph_codes,
+    DEFAULT_SHARDS as BOILERPLATE_SHARDS, RemoveBoilerplate, load_rules, remove_boilerplate,
+    remove_boilerplate_from_many, shard_paragraph_codes,
 )
 from transforms.entities import AnnotateEntities
 from transforms.gazetteer import ANNOTATOR as GAZETTEER, Gazetteer, annotate
@@ -94,7 +95,7 @@ def _run_functions(records):
     features, keys, numbers = {}, [], []
     for start in range(0, articles, ARTICLES_PER_BATCH):
         batch = records[start:start + ARTICLES_PER_BATCH]
-        for _ in shard_paragraph_codes(batch, SHARDS):  # layer 2's counting
+        for _ in shard_paragraph_codes(batch, BOILERPLATE_SHARDS):  # layer 2's counting
             pass
         cleaned = [article for article, _ in remove_boilerplate_from_many(batch, rules)]
         batch_numbers, batch_features, bucket_keys, owners = syndication.numbered_description(
@@ -156,13 +157,10 @@ def measure_apart(name, articles):
     """One measurement in a fresh interpreter: ``(articles_per_second,
     seconds)``, untouched by what ran before (a large heap left by earlier
     runs slows the garbage collector, and with it every later figure)."""
-    result = subprocess_json([sys.executable, "-m", "benchmarks.stage", name, str(articles)])
-    return result["per_second"], result["seconds"]
-
-
-def subprocess_json(command):
+    command = [sys.executable, "-m", "benchmarks.stage", name, str(articles)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    result = json.loads(output.strip().splitlines()[-1])
+    return result["per_second"], result["seconds"]
 
 
 if __name__ == "__main__":

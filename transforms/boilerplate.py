@@ -28,7 +28,8 @@ from transforms.files import load_extended_json
 from transforms.packed import members, number_of, numbers_of, run_starts, split_by_shard, unpack
 from transforms.rejects import ONLY_BOILERPLATE, Rejected, reject_record
 from transforms.text import (
-    ARABIC_LETTER, ARTICLES_PER_BATCH, fold_arabic, fold_paragraphs, lines_of_many, matching_key, paragraph_keys, paragraphs,
+    ARABIC_LETTER, ARTICLES_PER_BATCH, fold_arabic, fold_paragraphs, lines_of_many, matching_key, paragraph_keys,
+    paragraphs,
 )
 
 DEFAULT_PATTERNS = pathlib.Path(__file__).parent / "data" / "boilerplate.json"
@@ -202,7 +203,8 @@ def source_paragraph_codes(sources, keys_per_article):
     once (one array, the articles' paragraphs end to end)."""
     salts = [_source_number(source) for source in sources]
     counts = [len(keys) for keys in keys_per_article]
-    return numbers_of([key for keys in keys_per_article for key in keys], np.repeat(np.array(salts, dtype=np.uint64), counts))
+    keys = [key for keys in keys_per_article for key in keys]
+    return numbers_of(keys, np.repeat(np.array(salts, dtype=np.uint64), counts))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -247,7 +249,8 @@ def remove_boilerplate_from_many(records, rules, source_boilerplate=_NO_CODES):
     for the whole batch at once."""
     documents, keys_per_article, folded_per_article = _documents(records, paragraph_keys, fold_paragraphs)
     if len(source_boilerplate):
-        frequent = members(source_paragraph_codes([r.get("source") for r in records], keys_per_article), source_boilerplate)
+        codes = source_paragraph_codes([record.get("source") for record in records], keys_per_article)
+        frequent = members(codes, source_boilerplate)
     else:
         frequent = np.zeros(sum(len(keys) for keys in keys_per_article), dtype=bool)
     results, start = [], 0
@@ -397,7 +400,9 @@ class RemoveBoilerplate(beam.PTransform):
 
     def expand(self, articles):
         minimum = self.min_source_docs
-        batches = articles | "Batches" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
+        batches = articles | "Batches" >> beam.BatchElements(
+            min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH
+        )
         frequent = (
             batches
             | "ParagraphCodesByShard" >> beam.FlatMap(shard_paragraph_codes, self.shards)

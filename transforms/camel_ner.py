@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
-from transforms.text import tokens_with_offsets
+from transforms.text import token_lines
 
 # camel's NERDataset pads and chunks every sentence to this many pieces,
 # [CLS] and [SEP] included.
@@ -86,16 +86,15 @@ def sentences_with_offsets(text):
     brackets right behind it) that is followed by a space. A full stop
     inside a token such as ``3.5`` or ``U.S`` does not end one."""
     sentences = []
-    current = []
-    for word in tokens_with_offsets(text):
-        if current:
-            gap = text[current[-1][2]:word[1]]
-            if "\n" in gap or (gap and _ends_sentence(current)):
+    for line in token_lines(text):
+        current = []
+        for word in line:
+            if current and text[current[-1][2]:word[1]] and _ends_sentence(current):
                 sentences.append(current)
                 current = []
-        current.append(word)
-    if current:
-        sentences.append(current)
+            current.append(word)
+        if current:
+            sentences.append(current)
     return sentences
 
 
@@ -329,20 +328,20 @@ class CamelNerModelHandler(ModelHandler):
     ``num_threads`` torch threads: Beam runs about one SDK process per core
     (Dataflow, the DirectRunner's multi_processing mode), so one thread each
     uses every core without oversubscribing. Sharing one copy across
-    processes (``large_model=True``) would send every batch through a
+    processes (Beam's ``large_model``) would send every batch through a
     single process.
     """
 
     def __init__(self, model_dir, *, num_threads=1, bfloat16=False,
                  max_batch_tokens=DEFAULT_MAX_BATCH_TOKENS, min_batch_tokens=DEFAULT_MIN_BATCH_TOKENS,
-                 min_batch_words=500, max_batch_words=20000, large_model=False):
+                 min_batch_words=500, max_batch_words=20000):
         """``min_batch_words``/``max_batch_words`` bound the words per batch
         RunInference hands over: hundreds of sentences at a time let length
         sorting group them with little padding; ``label_sentences`` then
         cuts the batch into forward passes of ``min_batch_tokens`` to
         ``max_batch_tokens`` pieces. ``num_threads`` and ``bfloat16``: see
         ``load_ner_model``."""
-        super().__init__(large_model=large_model)
+        super().__init__()
         self._model_dir = str(model_dir)
         self._num_threads = num_threads
         self._bfloat16 = bfloat16

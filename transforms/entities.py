@@ -17,10 +17,9 @@ to exactly its ``mention``.
 
 import apache_beam as beam
 from apache_beam.ml.inference.base import RunInference
-from camel_tools.utils.dediac import dediac_ar
 
 from transforms import camel_ner
-from transforms.gazetteer import ANNOTATOR as GAZETTEER, Gazetteer, annotate, load_spec
+from transforms.gazetteer import ANNOTATOR as GAZETTEER, Gazetteer, annotate, load_spec, mention_row
 
 CAMEL, AUTO = "camel", "auto"
 ANNOTATORS = (AUTO, GAZETTEER, CAMEL)
@@ -74,15 +73,8 @@ def resolved_mentions(gazetteer, text, spans):
     mentions = []
     for start, end, label in spans:
         entity, stripped = gazetteer.resolve_span(text[start:end])
-        start += stripped
-        mentions.append({
-            "mention": text[start:end],
-            "label": label,
-            "start_char": start,
-            "end_char": end,
-            "canonical": entity.canonical if entity else dediac_ar(text[start:end]),
-            "entity_id": entity.entity_id if entity else None,
-        })
+        mentions.append(mention_row(text, start + stripped, end, label, entity and entity.canonical,
+                                    entity and entity.entity_id))
     return mentions
 
 
@@ -121,9 +113,9 @@ class AnnotateEntities(beam.PTransform):
         super().__init__()
         if precision not in PRECISIONS:
             raise ValueError(f"--ner_precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-        self.annotator = choose_annotator(annotator, model_dir)
-        self.gazetteer_path = gazetteer_path
         self.model_dir = model_dir or camel_ner.default_model_dir()
+        self.annotator = choose_annotator(annotator, self.model_dir)
+        self.gazetteer_path = gazetteer_path
         self.precision = precision
         load_spec(gazetteer_path)  # a broken lexicon file fails before the run starts
 

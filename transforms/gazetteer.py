@@ -106,6 +106,18 @@ def load_spec(extra_path=None):
     return load_extended_json(DEFAULT_GAZETTEER, extra_path)
 
 
+def _by_first_key(names):
+    """``{key_tuple: value}`` indexed by first key: ``{first: [(rest,
+    value), ...]}``, longest rest first so that matching tries the longest
+    name first."""
+    index = {}
+    for keys, value in names.items():
+        index.setdefault(keys[0], []).append((keys[1:], value))
+    for candidates in index.values():
+        candidates.sort(key=lambda candidate: len(candidate[0]), reverse=True)
+    return index
+
+
 class Gazetteer:
     """The compiled lexicon and context words; ``find`` annotates a text."""
 
@@ -118,11 +130,7 @@ class Gazetteer:
                 if keys:
                     # a later entry (a user's file) wins over the shipped one
                     aliases[keys] = entity
-        self.aliases = {}
-        for keys, entity in aliases.items():
-            self.aliases.setdefault(keys[0], []).append((keys[1:], entity))
-        for candidates in self.aliases.values():
-            candidates.sort(key=lambda candidate: len(candidate[0]), reverse=True)
+        self.aliases = _by_first_key(aliases)
         self.adjectives = frozenset(matching_key(a) for a in spec["nationality_adjectives"])
         self.titles = _phrase_index(spec["person_titles"])
         self.organization_cues = frozenset(matching_key(c) for c in spec["organization_cues"])
@@ -288,7 +296,7 @@ class Gazetteer:
         return position
 
     def _known_here(self, tokens, keys, position):
-        match = self._lexicon_match(tokens, keys, position) if self.forms(keys[position]) else None
+        match = self._lexicon_match(tokens, keys, position)
         return match is not None and match[0] is not None
 
     def _person_after(self, tokens, keys, position, stripped=0, after_title=True):
@@ -443,11 +451,7 @@ class Gazetteer:
         covered = set()
         for mention in mentions:
             covered.update(range(mention.start_char, mention.end_char))
-        by_first = {}
-        for name_keys, entity in learned.items():
-            by_first.setdefault(name_keys[0], []).append((name_keys[1:], entity))
-        for candidates in by_first.values():
-            candidates.sort(key=lambda candidate: len(candidate[0]), reverse=True)
+        by_first = _by_first_key(learned)
         added = []
         # a token can only spell a learned name if its key ends like one (proclitics come first)
         endings = tuple(by_first) + tuple(first[1:] for first in by_first if first.startswith("ا"))
@@ -506,15 +510,13 @@ def annotate(gazetteer, text):
     """``[{mention, label, start_char, end_char, canonical, entity_id}]`` for
     a body text: canonical is the lexicon's name, or the first spelling
     found in the article for a name the lexicon lacks."""
-    rows = []
-    for found in gazetteer.find(text):
-        mention = text[found.start_char:found.end_char]
-        rows.append({
-            "mention": mention,
-            "label": found.label,
-            "start_char": found.start_char,
-            "end_char": found.end_char,
-            "canonical": found.canonical or dediac_ar(mention),
-            "entity_id": found.entity_id,
-        })
-    return rows
+    return [mention_row(text, found.start_char, found.end_char, found.label, found.canonical, found.entity_id)
+            for found in gazetteer.find(text)]
+
+
+def mention_row(text, start, end, label, canonical, entity_id):
+    """One mention as both annotators give it: a name the lexicon lacks is
+    its own spelling, without diacritics."""
+    mention = text[start:end]
+    return {"mention": mention, "label": label, "start_char": start, "end_char": end,
+            "canonical": canonical or dediac_ar(mention), "entity_id": entity_id}

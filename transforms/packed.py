@@ -8,11 +8,14 @@ import hashlib
 import numpy as np
 
 
+def _digest(text):
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+
+
 def number_of(text):
     """A stable 63-bit number standing for a text (fits an int64 and a
     uint64 alike)."""
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "little") >> 1
+    return int.from_bytes(_digest(text), "little") >> 1
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -31,7 +34,7 @@ def numbers_of(texts, salt=0):
     """``number_of`` for many texts at once, as one uint64 array. ``salt``
     (a number, or one per text) gives other numbers for the same texts,
     e.g. one set per source."""
-    digests = b"".join([hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest() for text in texts])
+    digests = b"".join([_digest(text) for text in texts])
     salts = np.atleast_1d(np.asarray(salt, dtype=np.uint64)) * _GOLDEN
     return _mixed(np.frombuffer(digests, dtype=np.uint64) ^ salts)
 
@@ -43,7 +46,7 @@ def split_by_shard(shard_of, *columns):
         return
     order = np.argsort(shard_of, kind="stable")
     sorted_shards = shard_of[order]
-    starts = np.flatnonzero(np.concatenate([[True], sorted_shards[1:] != sorted_shards[:-1]]))
+    starts = run_starts(sorted_shards)
     for start, end in zip(starts, np.append(starts[1:], len(order))):
         rows = order[start:end]
         yield int(sorted_shards[start]), tuple(column[rows].tobytes() for column in columns)

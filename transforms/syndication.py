@@ -118,10 +118,16 @@ def _paragraph_shingles(codes, paragraphs):
     return values, np.concatenate([paragraph_of_shingle, short]), counts
 
 
+def _high_and_low(high, low):
+    """One uint64 per row, ``high`` in the top 32 bits and the 32-bit
+    ``low`` below: sorting it sorts by ``high``, then ``low``."""
+    return (high.astype(np.uint64) << _SHIFT) | low
+
+
 def _per_article_unique(article_of_value, values, articles):
     """Sorted unique values of each article: ``(values, starts)`` with
     article ``i``'s values at ``values[starts[i]:starts[i + 1]]``."""
-    combined = np.sort((article_of_value.astype(np.uint64) << _SHIFT) | values)
+    combined = np.sort(_high_and_low(article_of_value, values))
     combined = combined[run_starts(combined)]
     starts = np.searchsorted(combined >> _SHIFT, np.arange(articles + 1, dtype=np.uint64))
     return combined & _MASK, starts
@@ -141,7 +147,8 @@ def signatures(values, starts):
     first = 0
     while first < len(non_empty):
         # a run of articles whose shingles fit in one chunk (at least one article)
-        last = max(first + 1, int(np.searchsorted(starts[non_empty], starts[non_empty[first]] + _MINHASH_CHUNK, side="right")))
+        fitting = np.searchsorted(starts[non_empty], starts[non_empty[first]] + _MINHASH_CHUNK, side="right")
+        last = max(first + 1, int(fitting))
         chosen = non_empty[first:last]
         low, high = starts[chosen[0]], starts[chosen[-1] + 1]
         products = _A[:, None] * values[None, low:high]
@@ -166,7 +173,7 @@ def _fingerprints(values, paragraph, article_of_paragraph, articles):
     ``MINIMA_PER_PARAGRAPH`` shingle hashes of each long paragraph (a
     bottom-k sketch), so a paragraph copied word for word always shares all
     of them and an edited one most. Per article, as ``_per_article_unique``."""
-    ordered = np.sort((paragraph.astype(np.uint64) << _SHIFT) | values)  # by paragraph, then value
+    ordered = np.sort(_high_and_low(paragraph, values))
     paragraph = (ordered >> _SHIFT).astype(np.int64)
     rank = np.arange(len(ordered)) - np.searchsorted(paragraph, paragraph)
     kept = rank < MINIMA_PER_PARAGRAPH
@@ -197,7 +204,9 @@ def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
     long_paragraphs = np.flatnonzero(is_long)
     long_value = is_long[paragraph_of_value]
     long_values, long_paragraph_of_value = values[long_value], paragraph_of_value[long_value]
-    fingerprints, fingerprint_starts = _fingerprints(long_values, long_paragraph_of_value, article_of_paragraph, len(articles))
+    fingerprints, fingerprint_starts = _fingerprints(
+        long_values, long_paragraph_of_value, article_of_paragraph, len(articles)
+    )
     bands = band_keys(signatures(whole, whole_starts))
     bucket_keys = np.concatenate([bands.ravel(), fingerprints | _FINGERPRINT_TAG])
     owners = np.concatenate([np.repeat(np.arange(len(articles)), BANDS),
@@ -206,14 +215,16 @@ def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
     long_starts = np.searchsorted(article_of_paragraph[long_paragraphs], np.arange(len(articles) + 1))
     sizes = words[long_paragraphs] - (SHINGLE_WORDS - 1)
     value_starts = np.concatenate([[0], np.cumsum(sizes)])[long_starts]
-    arrays = (whole.astype(np.uint32), (long_paragraphs - first_paragraph[article_of_paragraph[long_paragraphs]]).astype(np.int32),
-              sizes.astype(np.int32), long_values.astype(np.uint32))
+    index_in_article = long_paragraphs - first_paragraph[article_of_paragraph[long_paragraphs]]
+    arrays = (whole.astype(np.uint32), index_in_article.astype(np.int32), sizes.astype(np.int32),
+              long_values.astype(np.uint32))
     bounds = (whole_starts.tolist(), long_starts.tolist(), long_starts.tolist(), value_starts.tolist())
     features = []
     for index, article in enumerate(articles):
         parts = [array[bound[index]:bound[index + 1]] for array, bound in zip(arrays, bounds)]
         lengths = np.array([len(part) for part in parts], dtype=np.int32)
-        node = (article["article_id"], _iso(article.get("date")), _iso(article.get("published_at")), article.get("source"))
+        node = (article["article_id"], _iso(article.get("date")), _iso(article.get("published_at")),
+                article.get("source"))
         features.append((node, b"".join([lengths.tobytes()] + [part.tobytes() for part in parts])))
     return features, bucket_keys, owners
 
