@@ -186,3 +186,21 @@ def test_layer_two_never_takes_the_whole_body():
         articles, _, rejected = p | beam.Create(docs) | RemoveBoilerplate(min_source_docs=3)
         assert_that(articles | beam.Map(lambda a: a["text"].split("\n")), equal_to([BODY] * 3), label="articles")
         assert_that(rejected, equal_to([]), label="rejects")
+
+
+def test_no_articles_and_no_frequent_paragraphs_give_empty_outputs():
+    with TestPipeline() as p:
+        articles, removed, rejected = p | beam.Create([]) | RemoveBoilerplate()
+        assert_that(articles, equal_to([]), label="articles")
+        assert_that(removed, equal_to([]), label="removed")
+        assert_that(rejected, equal_to([]), label="rejects")
+
+
+def test_without_frequent_paragraphs_layer_two_removes_nothing():
+    # one article per source: no paragraph reaches K articles, the side input is empty
+    docs = [article([BODY[0], "تابع آخر الأخبار على موقعنا في كل وقت"], article_id=f"o{i}", source=f"s{i}")
+            for i in range(3)]
+    with TestPipeline() as p:
+        articles, removed, _ = p | beam.Create(docs) | RemoveBoilerplate(min_source_docs=2)
+        assert_that(articles | beam.Map(lambda a: a["paragraph_count"]), equal_to([2, 2, 2]), label="articles")
+        assert_that(removed, equal_to([]), label="removed")

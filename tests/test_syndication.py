@@ -101,7 +101,13 @@ def test_candidate_pairs_sum_weights_across_shards():
         return (np.array(columns[0], dtype=np.uint64).tobytes(), np.array(columns[1], dtype=np.uint64).tobytes(),
                 np.array(columns[2], dtype=np.uint32).tobytes())
     element = (0, [packed((1, 2, 1), (1, 3, 1)), packed((1, 2, 1), (4, 5, 2))])
-    assert sorted(syn.candidate_pairs(element)) == [(1, 2), (4, 5)]
+    outputs = list(syn.candidate_pairs(element))
+    joined = [output.value for output in outputs if isinstance(output, beam.pvalue.TaggedOutput)]
+    pairs = [output for output in outputs if not isinstance(output, beam.pvalue.TaggedOutput)]
+    assert sorted((first, second) for first, (_, second) in pairs) == [(1, 2), (4, 5)]
+    # pair (1, 3) has weight 1 only: neither 3 nor its first enters the joins for it
+    assert [(np.frombuffer(firsts, dtype=np.uint64).tolist(), np.frombuffer(seconds, dtype=np.uint64).tolist())
+            for firsts, seconds in joined] == [([1, 4], [2, 5])]
 
 
 def test_similarity_is_exact():
@@ -207,3 +213,23 @@ def test_copies_below_the_thresholds_are_not_clustered():
 def test_is_copy_thresholds(jaccard, containment, expected):
     verified = {"jaccard": 0.5, "containment": 0.6}
     assert syn.is_copy(verified, jaccard, containment) is expected
+
+
+def test_only_articles_of_candidate_pairs_enter_each_join():
+    docs = [article(f"j{i}", story(30 + i, 3)) for i in range(4)]
+    numbers, features, _, _ = syn.numbered_description(docs, syn.DEFAULT_WIRE_MIN_WORDS)
+    # two shards of candidates: the first shard names articles 0 and 2 as firsts, the second article 3
+    joined = [(np.sort(numbers[[0, 2]]).tobytes(), numbers[[1]].tobytes()),
+              (numbers[[3]].tobytes(), np.zeros(0, dtype=np.uint64).tobytes())]
+    firsts = list(syn._features_joined_as((numbers, features, None, None), joined, syn._FIRSTS))
+    seconds = list(syn._features_joined_as((numbers, features, None, None), joined, syn._SECONDS))
+    assert [(number, value[1][0][0]) for number, value in firsts] == [
+        (int(numbers[0]), "j0"), (int(numbers[2]), "j2"), (int(numbers[3]), "j3")]
+    assert [(number, value[1][0][0]) for number, value in seconds] == [(int(numbers[1]), "j1")]
+
+
+def test_no_articles_give_no_updates():
+    with TestPipeline() as p:
+        articles, updates = p | beam.Create([]) | syn.DetectSyndication()
+        assert_that(articles, equal_to([]), label="articles")
+        assert_that(updates, equal_to([]), label="updates")

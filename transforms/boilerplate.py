@@ -331,14 +331,14 @@ def shard_paragraph_codes(batch, shards):
 
 def frequent_in_shard(shard_group, minimum):
     """The paragraph codes of one shard found in at least ``minimum``
-    distinct documents, packed."""
+    distinct documents, packed, under the one key that gathers all shards."""
     _, packed = shard_group
     codes, documents = unpack(packed, _CODE_DTYPES)
     order = np.lexsort((documents, codes))
     codes = codes[order][run_starts(codes[order], documents[order])]  # one per (paragraph, document)
     starts = run_starts(codes)
     documents_per_code = np.diff(np.append(starts, len(codes)))
-    return [(codes[starts][documents_per_code >= minimum].tobytes(),)]
+    return [(None, (codes[starts][documents_per_code >= minimum].tobytes(),))]
 
 
 class RemoveBoilerplateFn(beam.DoFn):
@@ -373,7 +373,7 @@ class RemoveBoilerplateFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(self.REJECTS, reject_record(article, error))
 
 
-def _sorted_codes(packed_codes):
+def _sorted_codes(_, packed_codes):
     """All frequent codes as one sorted array's bytes: the side input every
     worker searches (a bytes value costs the runner's cache nothing to
     size, unlike a set of numbers)."""
@@ -409,10 +409,12 @@ class RemoveBoilerplate(beam.PTransform):
             | "Shards" >> beam.GroupByKey()
             | "Frequent" >> beam.FlatMap(frequent_in_shard, minimum)
         )
+        # one GroupByKey gathers the shards: a global combiner would add
+        # seven steps of fixed cost for a few dozen elements
         source_boilerplate = beam.pvalue.AsSingleton(
             frequent
-            | "AllFrequent" >> beam.combiners.ToList()
-            | "Sorted" >> beam.Map(_sorted_codes)
+            | "AllFrequent" >> beam.GroupByKey()
+            | "Sorted" >> beam.MapTuple(_sorted_codes)
         )
         outputs = batches | "ApplyLayers" >> beam.ParDo(
             RemoveBoilerplateFn(self.patterns_path), source_boilerplate=source_boilerplate

@@ -346,20 +346,28 @@ def singleton(article_id):
             "similarity_jaccard": None, "similarity_containment": None}
 
 
-def wire_hits(verified):
-    """``((article_id, date, source), (other_article_id, [paragraph_index,
-    ...]))`` for each side of a pair with paragraphs found in the other
-    (another source's) article: one element per side, not per paragraph."""
-    for mine, theirs, hits in (("a", "b", "a_paragraphs"), ("b", "a", "b_paragraphs")):
-        if verified[hits]:
-            article_id, date, _, source = verified[mine]
-            yield (article_id, date, source), (verified[theirs][0], verified[hits])
+def wire_hits(verified_group):
+    """``((article_id, date, source), [(other_article_id, [paragraph_index,
+    ...]), ...])`` for each article of a verified group (pairs sharing their
+    second article) with paragraphs found in another source's article: the
+    second article's hits come as one element for the whole group."""
+    second_hits = []
+    for verified in verified_group:
+        if verified["a_paragraphs"]:
+            article_id, date, _, source = verified["a"]
+            yield (article_id, date, source), [(verified["b"][0], verified["a_paragraphs"])]
+        if verified["b_paragraphs"]:
+            second_hits.append((verified["a"][0], verified["b_paragraphs"]))
+    if second_hits:
+        article_id, date, _, source = verified_group[0]["b"]
+        yield (article_id, date, source), second_hits
 
 
 def wire_update(article, hit_lists):
-    """The wire fields of an article with paragraph hits, as an article update."""
+    """The wire fields of an article with paragraph hits, as an article
+    update (``hit_lists``: the lists ``wire_hits`` gave for it)."""
     article_id, date, source = article
-    hits = [(index, other) for other, indexes in hit_lists for index in indexes]
+    hits = [(index, other) for hits in hit_lists for other, indexes in hits for index in indexes]
     return {"article_id": article_id, "date": date, "source": source, **wire_summary(hits)}
 
 
@@ -374,6 +382,21 @@ def wire_summary(hits):
 
 def is_copy(verified, jaccard, containment):
     return verified["jaccard"] >= jaccard or verified["containment"] >= containment
+
+
+def copies(verified_group, jaccard, containment):
+    """The group's verified copies, if any, under the one key that gathers
+    them all for the clusters."""
+    found = [verified for verified in verified_group if is_copy(verified, jaccard, containment)]
+    if found:
+        yield None, found
+
+
+def cluster_updates(_, edge_lists):
+    """An update with the cluster fields of every article in a copy
+    relation, from all verified copies (lists of them)."""
+    for article_id, fields in clusters([edge for edges in edge_lists for edge in edges]).items():
+        yield {"article_id": article_id, **fields}
 
 
 def numbered_description(batch, wire_min_words):
@@ -439,26 +462,34 @@ def shard_pair_weights(shard_group, shards):
 
 
 def candidate_pairs(shard_group):
-    """``(first, second)`` article numbers of every pair whose summed weight
-    makes it a candidate."""
+    """``(first, (_OTHER, second))``, tagged for the first join: the article
+    numbers of every pair whose summed weight makes it a candidate. Also,
+    as the ``JOINED`` output, the shard's distinct firsts and seconds
+    (sorted arrays as bytes): only their features need to enter the joins."""
     _, blobs = shard_group
     firsts, seconds, weights = summed_pairs(*unpack(blobs, _PAIR_DTYPES))
     chosen = weights >= MIN_SHARED_FINGERPRINTS
-    return zip(firsts[chosen].tolist(), seconds[chosen].tolist())
+    firsts, seconds = firsts[chosen], seconds[chosen]
+    yield beam.pvalue.TaggedOutput(JOINED, (np.unique(firsts).tobytes(), np.unique(seconds).tobytes()))
+    yield from zip(firsts.tolist(), ((_OTHER, second) for second in seconds.tolist()))
 
 
+JOINED = "joined"
+# Tags of the values grouped in the joins.
 _FEATURES, _OTHER = 0, 1
+_FIRSTS, _SECONDS = 0, 1
 
 
-def _tag(element, tag):
-    key, value = element
-    return key, (tag, value)
-
-
-def _tagged_features(described):
-    """Each article's features keyed by its number, tagged for the joins."""
+def _features_joined_as(described, joined, side):
+    """The features of the batch's articles that are the first (or the
+    second) article of some candidate pair, keyed by their number and
+    tagged for that join. ``joined`` holds every shard's sorted numbers."""
     numbers, features, _, _ = described
-    return zip(numbers.tolist(), ((_FEATURES, f) for f in features))
+    wanted = np.zeros(len(numbers), dtype=bool)
+    for sides in joined:
+        wanted |= members(numbers, np.frombuffer(sides[side], dtype=np.uint64))
+    for index in np.flatnonzero(wanted).tolist():
+        yield int(numbers[index]), (_FEATURES, features[index])
 
 
 def _split_tagged(tagged):
@@ -473,20 +504,21 @@ def _split_tagged(tagged):
 
 
 def _to_partners(element):
-    """First join: the first article's features, sent on to each partner."""
+    """First join: the first article's features, sent on to each partner
+    (tagged for the second join)."""
     features, partners = _split_tagged(element[1])
     if features is not None:
         for partner in partners:
-            yield partner, features
+            yield partner, (_OTHER, features)
 
 
 def _verify_joined(element, wire_threshold):
-    """Second join: each pair, with both articles' features, verified."""
+    """Second join: the pairs of one second article, each with both
+    articles' features, verified (one list per group)."""
     features, firsts = _split_tagged(element[1])
-    if features is not None:
+    if features is not None and firsts:
         arrays = feature_arrays(features)  # once for all its pairs
-        for first in firsts:
-            yield verify_pair(first, features, wire_threshold, arrays)
+        yield [verify_pair(first, features, wire_threshold, arrays) for first in firsts]
 
 
 def with_defaults(article):
@@ -522,43 +554,40 @@ class DetectSyndication(beam.PTransform):
             | "Batches" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
             | "Describe" >> beam.Map(numbered_description, self.wire_min_words)
         )
-        candidates = (
+        partners, joined = (
             described
             | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards)
             | "Buckets" >> beam.GroupByKey()
             | "PairWeightsByShard" >> beam.FlatMap(shard_pair_weights, self.shards)
             | "Pairs" >> beam.GroupByKey()
-            | "Candidates" >> beam.FlatMap(candidate_pairs)
+            | "Candidates" >> beam.FlatMap(candidate_pairs).with_outputs(JOINED, main="partners")
         )
         # Two joins on the article number, each one GroupByKey of tagged
         # values (what CoGroupByKey does, without its per-element wrapping).
-        tagged_features = described | "TagFeatures" >> beam.FlatMap(_tagged_features)
+        joined = beam.pvalue.AsList(joined)
         left = (
-            (tagged_features, candidates | "TagPartners" >> beam.Map(_tag, _OTHER))
+            (described | "FirstsFeatures" >> beam.FlatMap(_features_joined_as, joined, _FIRSTS), partners)
             | "FeaturesAndPartners" >> beam.Flatten()
             | "JoinFirst" >> beam.GroupByKey()
             | "ToSecond" >> beam.FlatMap(_to_partners)
         )
-        verified = (
-            (tagged_features, left | "TagFirsts" >> beam.Map(_tag, _OTHER))
+        verified_groups = (
+            (described | "SecondsFeatures" >> beam.FlatMap(_features_joined_as, joined, _SECONDS), left)
             | "FeaturesAndFirsts" >> beam.Flatten()
             | "JoinSecond" >> beam.GroupByKey()
             | "Verify" >> beam.FlatMap(_verify_joined, self.wire_containment)
         )
-        jaccard, containment = self.jaccard, self.containment
-        cluster_updates = (
-            verified
-            | "Copies" >> beam.Filter(is_copy, jaccard, containment)
-            | "AllCopies" >> beam.combiners.ToList()
-            | "Components" >> beam.FlatMap(
-                lambda edges: ({"article_id": k, **fields} for k, fields in clusters(edges).items())
-            )
+        cluster = (
+            verified_groups
+            | "Copies" >> beam.FlatMap(copies, self.jaccard, self.containment)
+            | "AllCopies" >> beam.GroupByKey()
+            | "Clusters" >> beam.FlatMapTuple(cluster_updates)
         )
-        wire_updates = (
-            verified
+        wire = (
+            verified_groups
             | "WireHits" >> beam.FlatMap(wire_hits)
             | "WireByArticle" >> beam.GroupByKey()
             | "WireFields" >> beam.MapTuple(wire_update)
         )
-        updates = (cluster_updates, wire_updates) | "AllUpdates" >> beam.Flatten()
+        updates = (cluster, wire) | "AllUpdates" >> beam.Flatten()
         return articles | "Defaults" >> beam.Map(with_defaults), updates
