@@ -93,11 +93,7 @@ class Rules:
     caption_max_words: int
     byline_max_words: int
     timestamp_max_words: int
-
-    @property
-    def short_line_words(self):
-        """Lines longer than this can only be caught by the first rules."""
-        return max(self.caption_max_words, self.byline_max_words, self.timestamp_max_words, 20)
+    short_line_words: int  # lines longer than this can only be caught by the first rules
 
 
 def load_rules(extra_path=None):
@@ -122,6 +118,8 @@ def load_rules(extra_path=None):
         caption_max_words=int(spec["caption_max_words"]),
         byline_max_words=int(spec["byline_max_words"]),
         timestamp_max_words=int(spec["timestamp_max_words"]),
+        short_line_words=max(20, *(int(spec[key]) for key in ("caption_max_words", "byline_max_words",
+                                                              "timestamp_max_words"))),
     )
 
 
