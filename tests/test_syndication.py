@@ -101,13 +101,10 @@ def test_candidate_pairs_sum_weights_across_shards():
         return (np.array(columns[0], dtype=np.uint64).tobytes(), np.array(columns[1], dtype=np.uint64).tobytes(),
                 np.array(columns[2], dtype=np.uint32).tobytes())
     element = (0, [packed((1, 2, 1), (1, 3, 1)), packed((1, 2, 1), (4, 5, 2))])
-    outputs = list(syn.candidate_pairs(element))
-    joined = [output.value for output in outputs if isinstance(output, beam.pvalue.TaggedOutput)]
-    pairs = [output for output in outputs if not isinstance(output, beam.pvalue.TaggedOutput)]
-    assert sorted((first, second) for first, (_, second) in pairs) == [(1, 2), (4, 5)]
-    # pair (1, 3) has weight 1 only: neither 3 nor its first enters the joins for it
-    assert [(np.frombuffer(firsts, dtype=np.uint64).tolist(), np.frombuffer(seconds, dtype=np.uint64).tolist())
-            for firsts, seconds in joined] == [([1, 4], [2, 5])]
+    firsts, seconds, distinct_seconds = (np.frombuffer(b, dtype=np.uint64).tolist()
+                                         for b in syn.candidate_pairs(element))
+    # pair (1, 3) has weight 1 only
+    assert list(zip(firsts, seconds)) == [(1, 2), (4, 5)] and distinct_seconds == [2, 5]
 
 
 def test_similarity_is_exact():
@@ -215,17 +212,25 @@ def test_is_copy_thresholds(jaccard, containment, expected):
     assert syn.is_copy(verified, jaccard, containment) is expected
 
 
-def test_only_articles_of_candidate_pairs_enter_each_join():
-    docs = [article(f"j{i}", story(30 + i, 3)) for i in range(4)]
+def test_features_go_to_each_pair_under_its_second_article():
+    docs = [article(f"j{i}", story(30 + i, 3)) for i in range(5)]
     numbers, features, _, _ = syn.numbered_description(docs, syn.DEFAULT_WIRE_MIN_WORDS)
-    # two shards of candidates: the first shard names articles 0 and 2 as firsts, the second article 3
-    joined = [(np.sort(numbers[[0, 2]]).tobytes(), numbers[[1]].tobytes()),
-              (numbers[[3]].tobytes(), np.zeros(0, dtype=np.uint64).tobytes())]
-    firsts = list(syn._features_joined_as((numbers, features, None, None), joined, syn._FIRSTS))
-    seconds = list(syn._features_joined_as((numbers, features, None, None), joined, syn._SECONDS))
-    assert [(number, value[1][0][0]) for number, value in firsts] == [
-        (int(numbers[0]), "j0"), (int(numbers[2]), "j2"), (int(numbers[3]), "j3")]
-    assert [(number, value[1][0][0]) for number, value in seconds] == [(int(numbers[1]), "j1")]
+    n = [int(number) for number in numbers]
+
+    def shard(*pairs):
+        pairs = sorted(pairs)
+        firsts = np.array([a for a, _ in pairs], dtype=np.uint64)
+        seconds = np.array([b for _, b in pairs], dtype=np.uint64)
+        return firsts.tobytes(), seconds.tobytes(), np.unique(seconds).tobytes()
+
+    # j0 pairs with j1 and j2 (one shard), j3 with j1 (another); j4 is in no pair
+    candidates = [shard((n[0], n[1]), (n[0], n[2])), shard((n[3], n[1]))]
+    sent = sorted((key, tag, value[0][0]) for key, (tag, value) in syn.features_to_pairs(
+        (numbers, features, None, None), candidates))
+    assert sent == sorted([
+        (n[1], syn._OTHER, "j0"), (n[2], syn._OTHER, "j0"), (n[1], syn._OTHER, "j3"),
+        (n[1], syn._FEATURES, "j1"), (n[2], syn._FEATURES, "j2"),
+    ])
 
 
 def test_no_articles_give_no_updates():

@@ -462,33 +462,37 @@ def shard_pair_weights(shard_group, shards):
 
 
 def candidate_pairs(shard_group):
-    """``(first, (_OTHER, second))``, tagged for the first join: the article
-    numbers of every pair whose summed weight makes it a candidate. Also,
-    as the ``JOINED`` output, the shard's distinct firsts and seconds
-    (sorted arrays as bytes): only their features need to enter the joins."""
+    """The shard's candidate pairs, those whose summed weight makes them
+    one: ``(firsts, seconds, distinct_seconds)``, article numbers as packed
+    arrays, the pairs in order of their first article."""
     _, blobs = shard_group
     firsts, seconds, weights = summed_pairs(*unpack(blobs, _PAIR_DTYPES))
     chosen = weights >= MIN_SHARED_FINGERPRINTS
     firsts, seconds = firsts[chosen], seconds[chosen]
-    yield beam.pvalue.TaggedOutput(JOINED, (np.unique(firsts).tobytes(), np.unique(seconds).tobytes()))
-    yield from zip(firsts.tolist(), ((_OTHER, second) for second in seconds.tolist()))
+    return firsts.tobytes(), seconds.tobytes(), np.unique(seconds).tobytes()
 
 
-JOINED = "joined"
-# Tags of the values grouped in the joins.
+# Tags of the values grouped in the join: the second article's own
+# features, and the features of a first article paired with it.
 _FEATURES, _OTHER = 0, 1
-_FIRSTS, _SECONDS = 0, 1
 
 
-def _features_joined_as(described, joined, side):
-    """The features of the batch's articles that are the first (or the
-    second) article of some candidate pair, keyed by their number and
-    tagged for that join. ``joined`` holds every shard's sorted numbers."""
+def features_to_pairs(described, candidates):
+    """Each article's features sent to where its pairs are verified, keyed
+    by the pair's second article: its own, if it is the second of some
+    candidate pair, and once for each partner, if it is the first of some.
+    ``candidates``: every shard's ``candidate_pairs``, looked up here, so
+    that features cross a single shuffle and only those of paired articles."""
     numbers, features, _, _ = described
-    wanted = np.zeros(len(numbers), dtype=bool)
-    for sides in joined:
-        wanted |= members(numbers, np.frombuffer(sides[side], dtype=np.uint64))
-    for index in np.flatnonzero(wanted).tolist():
+    is_second = np.zeros(len(numbers), dtype=bool)
+    for firsts, seconds, distinct_seconds in candidates:
+        firsts, seconds = np.frombuffer(firsts, dtype=np.uint64), np.frombuffer(seconds, dtype=np.uint64)
+        is_second |= members(numbers, np.frombuffer(distinct_seconds, dtype=np.uint64))
+        starts, ends = np.searchsorted(firsts, numbers), np.searchsorted(firsts, numbers, side="right")
+        for index in np.flatnonzero(ends > starts).tolist():
+            for partner in seconds[starts[index]:ends[index]].tolist():
+                yield partner, (_OTHER, features[index])
+    for index in np.flatnonzero(is_second).tolist():
         yield int(numbers[index]), (_FEATURES, features[index])
 
 
@@ -503,18 +507,9 @@ def _split_tagged(tagged):
     return features, others
 
 
-def _to_partners(element):
-    """First join: the first article's features, sent on to each partner
-    (tagged for the second join)."""
-    features, partners = _split_tagged(element[1])
-    if features is not None:
-        for partner in partners:
-            yield partner, (_OTHER, features)
-
-
 def _verify_joined(element, wire_threshold):
-    """Second join: the pairs of one second article, each with both
-    articles' features, verified (one list per group)."""
+    """The pairs of one second article, each with both articles' features,
+    verified (one list per group)."""
     features, firsts = _split_tagged(element[1])
     if features is not None and firsts:
         arrays = feature_arrays(features)  # once for all its pairs
@@ -554,27 +549,20 @@ class DetectSyndication(beam.PTransform):
             | "Batches" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
             | "Describe" >> beam.Map(numbered_description, self.wire_min_words)
         )
-        partners, joined = (
+        candidates = (
             described
             | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards)
             | "Buckets" >> beam.GroupByKey()
             | "PairWeightsByShard" >> beam.FlatMap(shard_pair_weights, self.shards)
             | "Pairs" >> beam.GroupByKey()
-            | "Candidates" >> beam.FlatMap(candidate_pairs).with_outputs(JOINED, main="partners")
+            | "Candidates" >> beam.Map(candidate_pairs)
         )
-        # Two joins on the article number, each one GroupByKey of tagged
-        # values (what CoGroupByKey does, without its per-element wrapping).
-        joined = beam.pvalue.AsList(joined)
-        left = (
-            (described | "FirstsFeatures" >> beam.FlatMap(_features_joined_as, joined, _FIRSTS), partners)
-            | "FeaturesAndPartners" >> beam.Flatten()
-            | "JoinFirst" >> beam.GroupByKey()
-            | "ToSecond" >> beam.FlatMap(_to_partners)
-        )
+        # The join is a lookup: the candidate pairs (16 bytes each) reach
+        # every worker, and each pair's features meet in one GroupByKey.
         verified_groups = (
-            (described | "SecondsFeatures" >> beam.FlatMap(_features_joined_as, joined, _SECONDS), left)
-            | "FeaturesAndFirsts" >> beam.Flatten()
-            | "JoinSecond" >> beam.GroupByKey()
+            described
+            | "FeaturesToPairs" >> beam.FlatMap(features_to_pairs, beam.pvalue.AsList(candidates))
+            | "JoinPairs" >> beam.GroupByKey()
             | "Verify" >> beam.FlatMap(_verify_joined, self.wire_containment)
         )
         cluster = (
