@@ -511,9 +511,8 @@ def _verify_joined(element, wire_threshold):
     """The pairs of one second article, each with both articles' features,
     verified (one list per group)."""
     features, firsts = _split_tagged(element[1])
-    if features is not None and firsts:
-        arrays = feature_arrays(features)  # once for all its pairs
-        yield [verify_pair(first, features, wire_threshold, arrays) for first in firsts]
+    arrays = feature_arrays(features)  # once for all its pairs
+    return [verify_pair(first, features, wire_threshold, arrays) for first in firsts]
 
 
 def with_defaults(article):
@@ -563,19 +562,19 @@ class DetectSyndication(beam.PTransform):
             described
             | "FeaturesToPairs" >> beam.FlatMap(features_to_pairs, beam.pvalue.AsList(candidates))
             | "JoinPairs" >> beam.GroupByKey()
-            | "Verify" >> beam.FlatMap(_verify_joined, self.wire_containment)
+            | "Verify" >> beam.Map(_verify_joined, self.wire_containment)
         )
-        cluster = (
+        copy_updates = (
             verified_groups
             | "Copies" >> beam.FlatMap(copies, self.jaccard, self.containment)
             | "AllCopies" >> beam.GroupByKey()
             | "Clusters" >> beam.FlatMapTuple(cluster_updates)
         )
-        wire = (
+        wire_updates = (
             verified_groups
             | "WireHits" >> beam.FlatMap(wire_hits)
             | "WireByArticle" >> beam.GroupByKey()
             | "WireFields" >> beam.MapTuple(wire_update)
         )
-        updates = (cluster, wire) | "AllUpdates" >> beam.Flatten()
+        updates = (copy_updates, wire_updates) | "AllUpdates" >> beam.Flatten()
         return articles | "Defaults" >> beam.Map(with_defaults), updates
