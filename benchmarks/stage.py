@@ -15,7 +15,7 @@ import numpy as np
 from benchmarks import synthetic
 from transforms import syndication
 from transforms.boilerplate import (
-    DEFAULT_SHARDS as BOILERPLATE_SHARDS, RemoveBoilerplate, load_rules, remove_boilerplate,
+    DEFAULT_SHARDS as BOILERPLATE_SHARDS, RemoveBoilerplate, keyed_batch, load_rules, remove_boilerplate,
     remove_boilerplate_from_many, shard_paragraph_codes,
 )
 from transforms.entities import AnnotateEntities
@@ -94,7 +94,7 @@ def _run_functions(records):
     started = time.process_time()
     features, keys, numbers = {}, [], []
     for start in range(0, articles, ARTICLES_PER_BATCH):
-        batch = records[start:start + ARTICLES_PER_BATCH]
+        batch = keyed_batch(records[start:start + ARTICLES_PER_BATCH])
         for _ in shard_paragraph_codes(batch, BOILERPLATE_SHARDS):  # layer 2's counting
             pass
         cleaned = [article for article, _ in remove_boilerplate_from_many(batch, rules)]

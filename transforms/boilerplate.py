@@ -19,6 +19,7 @@ import functools
 import pathlib
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import apache_beam as beam
 import numpy as np
@@ -231,6 +232,22 @@ def _documents(records, *line_functions):
 _NO_CODES = np.zeros(0, dtype=np.uint64)
 
 
+class KeyedBatch(NamedTuple):
+    """A batch of records with what both branches of layer 2 need, computed
+    once: each record's paragraph keys, and all their
+    ``source_paragraph_codes`` end to end."""
+
+    records: list
+    keys_per_article: list
+    codes: np.ndarray
+
+
+def keyed_batch(records):
+    _, keys_per_article = _documents(records, paragraph_keys)
+    codes = source_paragraph_codes([record.get("source") for record in records], keys_per_article)
+    return KeyedBatch(records, keys_per_article, codes)
+
+
 def remove_boilerplate(record, rules, source_boilerplate=_NO_CODES):
     """``(article, removed_rows)``: the record with ``title`` and ``text``
     cleaned of chrome, and one row per removed paragraph.
@@ -239,20 +256,17 @@ def remove_boilerplate(record, rules, source_boilerplate=_NO_CODES):
     ``source_paragraph_codes`` that layer 2 found to be their source's
     boilerplate.
     """
-    return remove_boilerplate_from_many([record], rules, source_boilerplate)[0]
+    return remove_boilerplate_from_many(keyed_batch([record]), rules, source_boilerplate)[0]
 
 
-def remove_boilerplate_from_many(records, rules, source_boilerplate=_NO_CODES):
-    """``remove_boilerplate`` of a batch of records: the text work is done
-    for the whole batch at once."""
-    documents, keys_per_article, folded_per_article = _documents(records, paragraph_keys, fold_paragraphs)
-    if len(source_boilerplate):
-        codes = source_paragraph_codes([record.get("source") for record in records], keys_per_article)
-        frequent = members(codes, source_boilerplate)
-    else:
-        frequent = np.zeros(sum(len(keys) for keys in keys_per_article), dtype=bool)
+def remove_boilerplate_from_many(batch, rules, source_boilerplate=_NO_CODES):
+    """``remove_boilerplate`` of a ``KeyedBatch``: the text work is done for
+    the whole batch at once."""
+    documents, folded_per_article = _documents(batch.records, fold_paragraphs)
+    frequent = members(batch.codes, source_boilerplate)
     results, start = [], 0
-    for record, (items, title_in_text), keys, folded in zip(records, documents, keys_per_article, folded_per_article):
+    for record, (items, title_in_text), keys, folded in zip(batch.records, documents, batch.keys_per_article,
+                                                            folded_per_article):
         flags = frequent[start:start + len(keys)].tolist()
         start += len(keys)
         results.append(_cleaned(record, items, title_in_text, keys, folded, flags, rules))
@@ -315,15 +329,14 @@ _CODE_DTYPES = (np.uint64, np.uint64)
 
 
 def shard_paragraph_codes(batch, shards):
-    """A batch of articles in; per shard of paragraph codes, ``(shard,
+    """A ``KeyedBatch`` in; per shard of paragraph codes, ``(shard,
     (paragraph_codes, document_codes))`` out as packed arrays. Exact copies
     of one article share a document code, so they count once."""
-    _, keys_per_article = _documents(batch, paragraph_keys)
-    codes = source_paragraph_codes([article.get("source") for article in batch], keys_per_article)
+    keys_per_article = batch.keys_per_article
     documents = np.repeat(np.array([number_of("\n".join(keys)) for keys in keys_per_article], dtype=np.uint64),
                           [len(keys) for keys in keys_per_article])
     non_empty = np.array([bool(key) for keys in keys_per_article for key in keys], dtype=bool)
-    codes, documents = codes[non_empty], documents[non_empty]
+    codes, documents = batch.codes[non_empty], documents[non_empty]
     return split_by_shard(codes % np.uint64(shards), codes, documents)
 
 
@@ -354,7 +367,8 @@ class RemoveBoilerplateFn(beam.DoFn):
 
     def process(self, batch, source_boilerplate):
         frequent = np.frombuffer(source_boilerplate, dtype=np.uint64)
-        for article, (cleaned, removed) in zip(batch, remove_boilerplate_from_many(batch, self.rules, frequent)):
+        results = remove_boilerplate_from_many(batch, self.rules, frequent)
+        for article, (cleaned, removed) in zip(batch.records, results):
             if not cleaned["text"] and any(row["reason"] == SOURCE_BOILERPLATE for row in removed):
                 # Layer 2 never takes the last of a body: a source that publishes
                 # the same story many times is not boilerplate.
@@ -398,8 +412,10 @@ class RemoveBoilerplate(beam.PTransform):
 
     def expand(self, articles):
         minimum = self.min_source_docs
-        batches = articles | "Batches" >> beam.BatchElements(
-            min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH
+        batches = (
+            articles
+            | "Batches" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
+            | "Keys" >> beam.Map(keyed_batch)
         )
         frequent = (
             batches
