@@ -235,7 +235,8 @@ _NO_CODES = np.zeros(0, dtype=np.uint64)
 class KeyedBatch(NamedTuple):
     """A batch of records with what both branches of layer 2 need, computed
     once: each record's paragraph keys, and all their
-    ``source_paragraph_codes`` end to end."""
+    ``source_paragraph_codes`` end to end. The paragraphs themselves are
+    split again where needed: cheaper than carrying them across the stage."""
 
     records: list
     keys_per_article: list

@@ -400,8 +400,8 @@ def cluster_updates(_, edge_lists):
 
 
 def numbered_description(batch, wire_min_words):
-    """``describe_articles`` of a batch, with each article's number (the key
-    of the joins) first."""
+    """``describe_articles`` of a batch, with each article's number (what
+    the candidate pairs and the join are keyed by) first."""
     features, keys, owners = describe_articles(batch, wire_min_words)
     return np.array([number_of(node[0]) for node, _ in features], dtype=np.uint64), features, keys, owners
 
