@@ -17,7 +17,7 @@ import collections
 import apache_beam as beam
 import numpy as np
 
-from transforms.packed import members, number_of, run_starts, split_by_shard, unpack
+from transforms.packed import members, number_of, run_starts, span_numbers, split_by_shard, unpack
 from transforms.text import ARTICLES_PER_BATCH, key_codes
 
 SHINGLE_WORDS = 3
@@ -42,36 +42,23 @@ _rng = np.random.default_rng(20240619)
 _A = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _B = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS, dtype=np.uint64)
 _MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint64)[:SHINGLE_WORDS]
-_BYTE_WEIGHTS = _rng.integers(1, 2**32 - 1, size=64, dtype=np.uint64)
-_FINAL_MIX = np.uint64(0xBF58476D1CE4E5B9)
 _BAND_MIX = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS // BANDS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _BAND_HASH_BITS = np.uint64(2**58 - 1)
 _FINGERPRINT_TAG = np.uint64(2**63)
 
 
-_CHAR_WEIGHTS = np.resize(_BYTE_WEIGHTS, 256)  # a word's 256th character on reuses the last weight
-
-
 def word_hashes(codes):
     """``(hashes, paragraph_of_word)``: a stable 32-bit hash of every word of
     a matching-key text given as code points (``text.key_codes``: words
-    split by single spaces, paragraphs by line breaks), all at once: a
-    position-weighted sum of each word's characters, then mixed. The same
-    on every worker (no Python ``hash``)."""
-    separator = (codes == 32) | (codes == 10)
-    begins = ~separator
-    begins[1:] &= separator[:-1]
-    starts = np.flatnonzero(begins)
+    split by single spaces, paragraphs by line breaks), all at once
+    (``span_numbers``). The same on every worker (no Python ``hash``)."""
+    breaks = codes == 10
+    in_word = ~(breaks | (codes == 32))
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], in_word, [False]]).astype(np.int8)))
+    starts, ends = edges[::2], edges[1::2]
     if not len(starts):
         return _EMPTY, np.zeros(0, dtype=np.int64)
-    position = np.arange(len(codes)) - starts[np.cumsum(begins) - 1]
-    weighted = _CHAR_WEIGHTS[np.minimum(position, len(_CHAR_WEIGHTS) - 1)] * codes
-    weighted[separator] = 0
-    hashes = np.add.reduceat(weighted, starts)
-    hashes ^= hashes >> np.uint64(29)
-    hashes *= _FINAL_MIX
-    hashes ^= hashes >> np.uint64(32)
-    return hashes & _MASK, np.cumsum(codes == 10)[starts]
+    return span_numbers(codes, starts, ends) & _MASK, np.searchsorted(np.flatnonzero(breaks), starts)
 
 
 def _combine(hashes):
