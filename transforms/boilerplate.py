@@ -84,6 +84,7 @@ class Rules:
 
     end_markers: frozenset
     link_markers: frozenset
+    link_marker_first_words: frozenset
     longest_link_marker: int
     agency: re.Pattern
     site_names: frozenset
@@ -104,6 +105,7 @@ def load_rules(extra_path=None):
     return Rules(
         end_markers=frozenset(matching_key(m) for m in spec["end_markers"]),
         link_markers=frozenset(matching_key(m) for m in spec["link_markers"]),
+        link_marker_first_words=frozenset(matching_key(m).split(" ", 1)[0] for m in spec["link_markers"]),
         longest_link_marker=max(len(matching_key(m).split()) for m in spec["link_markers"]),
         agency=re.compile(rf"(?:^|[\s(،,/\-]|\b)(?:{agencies})(?:$|[\s)،,/\-]|\b)", re.I),
         site_names=frozenset(matching_key(s) for s in spec["site_names"]),
@@ -132,23 +134,26 @@ def structural_reason(paragraph, rules, key=None, folded=None):
         return NO_ARABIC
     folded = (fold_arabic(paragraph) if folded is None else folded).strip()
     key = matching_key(paragraph) if key is None else key
-    key_words = key.split(" ", rules.longest_link_marker)
-    for length in range(1, min(rules.longest_link_marker, len(key_words) - 1) + 1):
-        marker = " ".join(key_words[:length])
-        if marker in rules.link_markers and _MARKER_TAIL.match(folded[len(_prefix(folded, marker)):]):
-            return SEE_ALSO
+    if key.partition(" ")[0] in rules.link_marker_first_words:  # most lines stop here
+        key_words = key.split(" ", rules.longest_link_marker)
+        for length in range(1, min(rules.longest_link_marker, len(key_words) - 1) + 1):
+            marker = " ".join(key_words[:length])
+            if marker in rules.link_markers and _MARKER_TAIL.match(folded[len(_prefix(folded, marker)):]):
+                return SEE_ALSO
     if rules.line_pattern.search(folded):
         return CREDIT if "وكالات" in folded or rules.agency.search(folded) else PATTERN
     last_word = key.rsplit(" ", 1)[-1] if key else ""
     if last_word in rules.site_names or key.endswith(rules.multiword_site_endings):
         return SITE_BLURB
+    if "  " not in folded and folded.count(" ") >= rules.short_line_words:
+        return None  # at least that many words, without splitting a long line
     words = len(folded.split())
     if words > rules.short_line_words:
         return None  # the rules below are for short lines only
-    wholly = _WHOLLY_PARENS.match(folded)
+    wholly = _WHOLLY_PARENS.match(folded) if folded.startswith("(") else None
     if wholly and _only_agencies(wholly.group(1), rules):
         return CREDIT
-    trailing = _TRAILING_PARENS.search(folded)
+    trailing = _TRAILING_PARENS.search(folded) if folded.endswith(")") else None
     if trailing and words <= rules.caption_max_words and rules.agency.search(trailing.group(1)):
         if not _SENTENCE_END.search(folded[: trailing.start()]):
             return CAPTION

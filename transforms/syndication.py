@@ -167,7 +167,7 @@ def _fingerprints(values, paragraph, article_of_paragraph, articles):
     return _per_article_unique(article_of_paragraph[paragraph[kept]], ordered[kept] & _MASK, articles)
 
 
-_FEATURE_ARRAYS = ("shingles", "paragraph_index", "paragraph_sizes", "paragraph_shingles")
+_FEATURE_ARRAYS = ("shingles", "paragraph_index", "paragraph_sizes", "paragraph_shingle_positions")
 
 
 def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
@@ -176,8 +176,8 @@ def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
 
     Each article's features are ``(node, packed)``: its identity and date,
     and the shingles of its whole body and of each paragraph long enough to
-    count as wire copy (indexes, sizes and shingles of those paragraphs,
-    end to end), as one bytes value: what Beam encodes fastest. The bucket
+    count as wire copy (indexes and sizes of those paragraphs, and the
+    positions of their shingles in the whole body's), as one bytes value: what Beam encodes fastest. The bucket
     keys (one per LSH band, one per fingerprint) come with the index of the
     article they belong to."""
     texts = [article["text"] for article in articles]
@@ -191,6 +191,10 @@ def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
     long_paragraphs = np.flatnonzero(is_long)
     long_value = is_long[paragraph_of_value]
     long_values, long_paragraph_of_value = values[long_value], paragraph_of_value[long_value]
+    long_articles = article_of_paragraph[long_paragraph_of_value]
+    whole_articles = np.repeat(np.arange(len(articles)), np.diff(whole_starts))
+    long_positions = np.searchsorted(_high_and_low(whole_articles, whole),
+                                     _high_and_low(long_articles, long_values)) - whole_starts[long_articles]
     fingerprints, fingerprint_starts = _fingerprints(
         long_values, long_paragraph_of_value, article_of_paragraph, len(articles)
     )
@@ -204,7 +208,7 @@ def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
     value_starts = np.concatenate([[0], np.cumsum(sizes)])[long_starts]
     index_in_article = long_paragraphs - first_paragraph[article_of_paragraph[long_paragraphs]]
     arrays = (whole.astype(np.uint32), index_in_article.astype(np.int32), sizes.astype(np.int32),
-              long_values.astype(np.uint32))
+              long_positions.astype(np.int32))
     bounds = (whole_starts.tolist(), long_starts.tolist(), long_starts.tolist(), value_starts.tolist())
     features = []
     for index, article in enumerate(articles):
@@ -235,25 +239,40 @@ def feature_arrays(features):
     return FeatureArrays(*arrays)
 
 
+def _matched(a, b):
+    """Which values of the sorted unique arrays ``a`` and ``b`` the other
+    holds: a mask over each, from one binary search."""
+    if not len(a) or not len(b):
+        return np.zeros(len(a), dtype=bool), np.zeros(len(b), dtype=bool)
+    positions = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    in_b = b[positions] == a
+    in_a = np.zeros(len(b), dtype=bool)
+    in_a[positions[in_b]] = True
+    return in_b, in_a
+
+
+def _ratios(shared, a_size, b_size):
+    """``(jaccard, containment)`` from the size of an intersection."""
+    if not a_size or not b_size:
+        return 0.0, 0.0
+    return shared / (a_size + b_size - shared), shared / min(a_size, b_size)
+
+
 def similarity(a, b):
     """``(jaccard, containment)`` of two shingle sets; containment is the
     share of the smaller set found in the larger."""
-    if len(a) == 0 or len(b) == 0:
-        return 0.0, 0.0
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    shared = int(np.count_nonzero(members(small, large)))
-    return shared / (len(a) + len(b) - shared), shared / min(len(a), len(b))
+    return _ratios(int(np.count_nonzero(_matched(a, b)[0])), len(a), len(b))
 
 
-def shared_paragraphs(arrays, other_shingles, threshold=DEFAULT_WIRE_CONTAINMENT):
+def shared_paragraphs(arrays, found, threshold=DEFAULT_WIRE_CONTAINMENT):
     """Indexes of the paragraphs (of an article's ``feature_arrays``) that
-    stand (mostly) in the other article: one membership test for all
-    paragraphs at once."""
+    stand (mostly) in the other article, given ``found``: which of the
+    article's shingles the other holds."""
     sizes = arrays.paragraph_sizes
     if not len(sizes):
         return []
-    found = members(arrays.paragraph_shingles, other_shingles).astype(np.int64)
-    shares = np.add.reduceat(found, np.cumsum(sizes) - sizes) / sizes
+    hits = found[arrays.paragraph_shingle_positions].astype(np.int32)
+    shares = np.add.reduceat(hits, np.cumsum(sizes) - sizes) / sizes
     return arrays.paragraph_index[shares >= threshold].tolist()
 
 
@@ -262,7 +281,8 @@ def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT, b_arrays=None):
     ``feature_arrays(b)``, when the caller has it already)."""
     (a_node, _), (b_node, _) = a, b
     a_arrays, b_arrays = feature_arrays(a), b_arrays or feature_arrays(b)
-    jaccard, containment = similarity(a_arrays.shingles, b_arrays.shingles)
+    in_b, in_a = _matched(a_arrays.shingles, b_arrays.shingles)
+    jaccard, containment = _ratios(int(np.count_nonzero(in_b)), len(in_b), len(in_a))
     a_source, b_source = a_node[3], b_node[3]
     cross_source = a_source != b_source or a_source is None
     return {
@@ -270,8 +290,8 @@ def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT, b_arrays=None):
         "b": b_node,
         "jaccard": round(jaccard, 4),
         "containment": round(containment, 4),
-        "a_paragraphs": shared_paragraphs(a_arrays, b_arrays.shingles, wire_threshold) if cross_source else [],
-        "b_paragraphs": shared_paragraphs(b_arrays, a_arrays.shingles, wire_threshold) if cross_source else [],
+        "a_paragraphs": shared_paragraphs(a_arrays, in_b, wire_threshold) if cross_source else [],
+        "b_paragraphs": shared_paragraphs(b_arrays, in_a, wire_threshold) if cross_source else [],
     }
 
 
