@@ -108,8 +108,9 @@ def _run_functions(records):
         *syndication.bucket_pairs(np.concatenate(keys), np.concatenate(numbers))
     )
     chosen = weights >= syndication.MIN_SHARED_FINGERPRINTS
-    for a, b in zip(firsts[chosen].tolist(), seconds[chosen].tolist()):
-        syndication.verify_pair(features[a], features[b])
+    pairs = [(features[a], features[b]) for a, b in zip(firsts[chosen].tolist(), seconds[chosen].tolist())]
+    for start in range(0, len(pairs), 2 * ARTICLES_PER_BATCH):  # about as many as a batch of joined groups
+        syndication.verify_pairs(pairs[start:start + 2 * ARTICLES_PER_BATCH])
     seconds = time.process_time() - started
     gc.unfreeze()
     return articles / seconds, seconds

@@ -9,7 +9,6 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from benchmarks.corpus import sentence
 from transforms import syndication as syn
-from transforms.packed import members
 from transforms.text import matching_key
 from transforms.write import apply_article_updates
 
@@ -146,13 +145,20 @@ def test_shared_paragraphs_need_most_of_the_paragraph():
     mine = article_features(article("m", story(5, 3) + [wire]))
     other = article_features(article("o", [wire.replace("إلى", "الى")] + story(6, 3), source="t"))
     unrelated = article_features(article("u", story(7, 4), source="t"))
-    arrays = syn.feature_arrays(mine)
+    found, not_found = syn.verify_pairs([(mine, other), (mine, unrelated)])
+    assert (found["a_paragraphs"], found["b_paragraphs"]) == ([3], [0])
+    assert (not_found["a_paragraphs"], not_found["b_paragraphs"]) == ([], [])
 
-    def found_in(features):
-        return members(arrays.shingles, syn.feature_arrays(features).shingles)
 
-    assert syn.shared_paragraphs(arrays, found_in(other)) == [3]
-    assert syn.shared_paragraphs(arrays, found_in(unrelated)) == []
+def test_pairs_are_verified_together_as_one_by_one():
+    articles = [article(f"v{i}", story(10 + i % 3, 6) + story(20 + i, 1), source=f"s{i % 2}") for i in range(6)]
+    features = [article_features(a) for a in articles]
+    pairs = [(features[i], features[j]) for i in range(6) for j in range(i + 1, 6)]
+    together = syn.verify_pairs(pairs)
+    assert together == [syn.verify_pairs([pair])[0] for pair in pairs]
+    assert {(v["a"][0], v["b"][0]) for v in together if v["jaccard"] > 0.5} == {
+        ("v0", "v3"), ("v1", "v4"), ("v2", "v5")}
+    assert syn.verify_pairs([]) == []
 
 
 def with_updates(outputs):

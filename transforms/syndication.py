@@ -264,35 +264,69 @@ def similarity(a, b):
     return _ratios(int(np.count_nonzero(_matched(a, b)[0])), len(a), len(b))
 
 
-def shared_paragraphs(arrays, found, threshold=DEFAULT_WIRE_CONTAINMENT):
-    """Indexes of the paragraphs (of an article's ``feature_arrays``) that
-    stand (mostly) in the other article, given ``found``: which of the
-    article's shingles the other holds."""
-    sizes = arrays.paragraph_sizes
-    if not len(sizes):
+def _paragraphs_found(arrays_list, found, offsets, threshold):
+    """Per article of ``arrays_list`` (``feature_arrays``, their shingles end
+    to end at ``offsets``), the indexes of its paragraphs that stand
+    (mostly) in the article it is paired with: ``found`` says which
+    shingles that article holds. One pass for all."""
+    sizes = [arrays.paragraph_sizes for arrays in arrays_list]
+    counts = [len(part) for part in sizes]
+    if not sum(counts):
+        return [[] for _ in arrays_list]
+    sizes = np.concatenate(sizes)
+    positions = np.concatenate([arrays.paragraph_shingle_positions + offset
+                                for arrays, offset in zip(arrays_list, offsets)])
+    shares = np.add.reduceat(found[positions].astype(np.int32), np.cumsum(sizes) - sizes) / sizes
+    kept = np.concatenate([arrays.paragraph_index for arrays in arrays_list])[shares >= threshold]
+    bounds = np.searchsorted(np.flatnonzero(shares >= threshold), np.cumsum([0] + counts)).tolist()
+    kept = kept.tolist()
+    return [kept[start:end] for start, end in zip(bounds, bounds[1:])]
+
+
+def _tagged_shingles(arrays_list):
+    """All the lists' shingles end to end, each tagged with its list's
+    number in the top bits: sorted when each list is. Also the offsets."""
+    sizes = [len(arrays.shingles) for arrays in arrays_list]
+    owners = np.repeat(np.arange(len(arrays_list), dtype=np.uint64), sizes)
+    values = np.concatenate([arrays.shingles for arrays in arrays_list] or [_EMPTY])
+    return _high_and_low(owners, values.astype(np.uint64)), np.array(sizes, dtype=np.int64), owners
+
+
+def verify_pairs(pairs, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
+    """The verified relations of candidate pairs of features, ``[(a, b),
+    ...]``: all pairs in a few numpy passes (each article's arrays unpacked
+    once)."""
+    if not pairs:
         return []
-    hits = found[arrays.paragraph_shingle_positions].astype(np.int32)
-    shares = np.add.reduceat(hits, np.cumsum(sizes) - sizes) / sizes
-    return arrays.paragraph_index[shares >= threshold].tolist()
+    unpacked = {}
 
+    def arrays_of(features):
+        article_id = features[0][0]
+        if article_id not in unpacked:
+            unpacked[article_id] = feature_arrays(features)
+        return unpacked[article_id]
 
-def verify_pair(a, b, wire_threshold=DEFAULT_WIRE_CONTAINMENT, b_arrays=None):
-    """The verified relation of a candidate pair of features (``b_arrays``:
-    ``feature_arrays(b)``, when the caller has it already)."""
-    (a_node, _), (b_node, _) = a, b
-    a_arrays, b_arrays = feature_arrays(a), b_arrays or feature_arrays(b)
-    in_b, in_a = _matched(a_arrays.shingles, b_arrays.shingles)
-    jaccard, containment = _ratios(int(np.count_nonzero(in_b)), len(in_b), len(in_a))
-    a_source, b_source = a_node[3], b_node[3]
-    cross_source = a_source != b_source or a_source is None
-    return {
-        "a": a_node,
-        "b": b_node,
-        "jaccard": round(jaccard, 4),
-        "containment": round(containment, 4),
-        "a_paragraphs": shared_paragraphs(a_arrays, in_b, wire_threshold) if cross_source else [],
-        "b_paragraphs": shared_paragraphs(b_arrays, in_a, wire_threshold) if cross_source else [],
-    }
+    a_arrays = [arrays_of(a) for a, _ in pairs]
+    b_arrays = [arrays_of(b) for _, b in pairs]
+    a_values, a_sizes, a_owners = _tagged_shingles(a_arrays)
+    b_values, b_sizes, _ = _tagged_shingles(b_arrays)
+    in_b, in_a = _matched(a_values, b_values)
+    shared = np.bincount(a_owners[in_b].astype(np.int64), minlength=len(pairs)).tolist()
+    a_paragraphs = _paragraphs_found(a_arrays, in_b, (np.cumsum(a_sizes) - a_sizes).tolist(), wire_threshold)
+    b_paragraphs = _paragraphs_found(b_arrays, in_a, (np.cumsum(b_sizes) - b_sizes).tolist(), wire_threshold)
+    verified = []
+    for index, ((a_node, _), (b_node, _)) in enumerate(pairs):
+        jaccard, containment = _ratios(shared[index], int(a_sizes[index]), int(b_sizes[index]))
+        cross_source = a_node[3] != b_node[3] or a_node[3] is None
+        verified.append({
+            "a": a_node,
+            "b": b_node,
+            "jaccard": round(jaccard, 4),
+            "containment": round(containment, 4),
+            "a_paragraphs": a_paragraphs[index] if cross_source else [],
+            "b_paragraphs": b_paragraphs[index] if cross_source else [],
+        })
+    return verified
 
 
 def _publication_order(node):
@@ -353,21 +387,22 @@ def singleton(article_id):
             "similarity_jaccard": None, "similarity_containment": None}
 
 
-def wire_hits(verified_group):
+def wire_hits(verified_groups):
     """``((article_id, date, source), [(other_article_id, [paragraph_index,
-    ...]), ...])`` for each article of a verified group (pairs sharing their
-    second article) with paragraphs found in another source's article: the
-    second article's hits come as one element for the whole group."""
-    second_hits = []
-    for verified in verified_group:
-        if verified["a_paragraphs"]:
-            article_id, date, _, source = verified["a"]
-            yield (article_id, date, source), [(verified["b"][0], verified["a_paragraphs"])]
-        if verified["b_paragraphs"]:
-            second_hits.append((verified["a"][0], verified["b_paragraphs"]))
-    if second_hits:
-        article_id, date, _, source = verified_group[0]["b"]
-        yield (article_id, date, source), second_hits
+    ...]), ...])`` for each article of some verified groups (each: the pairs
+    sharing their second article) with paragraphs found in another source's
+    article: the second article's hits come as one element per group."""
+    for verified_group in verified_groups:
+        second_hits = []
+        for verified in verified_group:
+            if verified["a_paragraphs"]:
+                article_id, date, _, source = verified["a"]
+                yield (article_id, date, source), [(verified["b"][0], verified["a_paragraphs"])]
+            if verified["b_paragraphs"]:
+                second_hits.append((verified["a"][0], verified["b_paragraphs"]))
+        if second_hits:
+            article_id, date, _, source = verified_group[0]["b"]
+            yield (article_id, date, source), second_hits
 
 
 def wire_update(article, hit_lists):
@@ -391,10 +426,10 @@ def is_copy(verified, jaccard, containment):
     return verified["jaccard"] >= jaccard or verified["containment"] >= containment
 
 
-def copies(verified_group, jaccard, containment):
-    """The group's verified copies, if any, under the one key that gathers
+def copies(verified_groups, jaccard, containment):
+    """The groups' verified copies, if any, under the one key that gathers
     them all for the clusters."""
-    found = [verified for verified in verified_group if is_copy(verified, jaccard, containment)]
+    found = [verified for group in verified_groups for verified in group if is_copy(verified, jaccard, containment)]
     if found:
         yield None, found
 
@@ -514,12 +549,19 @@ def _split_tagged(tagged):
     return features, others
 
 
-def _verify_joined(element, wire_threshold):
-    """The pairs of one second article, each with both articles' features,
-    verified (one list per group)."""
-    features, firsts = _split_tagged(element[1])
-    arrays = feature_arrays(features)  # once for all its pairs
-    return [verify_pair(first, features, wire_threshold, arrays) for first in firsts]
+def _verify_joined(groups, wire_threshold):
+    """Joined groups (the pairs of one second article, each with both
+    articles' features), verified all at once: one list per group."""
+    pairs, counts = [], []
+    for _, tagged in groups:
+        features, firsts = _split_tagged(tagged)
+        pairs.extend((first, features) for first in firsts)
+        counts.append(len(firsts))
+    verified, start, result = verify_pairs(pairs, wire_threshold), 0, []
+    for count in counts:
+        result.append(verified[start:start + count])
+        start += count
+    return result
 
 
 def with_defaults(article):
@@ -565,20 +607,21 @@ class DetectSyndication(beam.PTransform):
         )
         # The join is a lookup: the candidate pairs (16 bytes each) reach
         # every worker, and each pair's features meet in one GroupByKey.
-        verified_groups = (
+        verified_batches = (
             described
             | "FeaturesToPairs" >> beam.FlatMap(features_to_pairs, beam.pvalue.AsList(candidates))
             | "JoinPairs" >> beam.GroupByKey()
+            | "Groups" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
             | "Verify" >> beam.Map(_verify_joined, self.wire_containment)
         )
         copy_updates = (
-            verified_groups
+            verified_batches
             | "Copies" >> beam.FlatMap(copies, self.jaccard, self.containment)
             | "AllCopies" >> beam.GroupByKey()
             | "Clusters" >> beam.FlatMapTuple(cluster_updates)
         )
         wire_updates = (
-            verified_groups
+            verified_batches
             | "WireHits" >> beam.FlatMap(wire_hits)
             | "WireByArticle" >> beam.GroupByKey()
             | "WireFields" >> beam.MapTuple(wire_update)
