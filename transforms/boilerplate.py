@@ -339,7 +339,7 @@ def shard_paragraph_codes(batch, shards):
     (paragraph_codes, document_codes))`` out as packed arrays. Exact copies
     of one article share a document code, so they count once."""
     keys_per_article = batch.keys_per_article
-    documents = np.repeat(np.array([number_of("\n".join(keys)) for keys in keys_per_article], dtype=np.uint64),
+    documents = np.repeat(numbers_of(["\n".join(keys) for keys in keys_per_article]),
                           [len(keys) for keys in keys_per_article])
     non_empty = np.array([bool(key) for keys in keys_per_article for key in keys], dtype=bool)
     codes, documents = batch.codes[non_empty], documents[non_empty]
