@@ -410,18 +410,16 @@ def wire_hits(verified_groups):
     """``((article_id, date, source), [(other_article_id, [paragraph_index,
     ...]), ...])`` for each article of some verified groups (each: the pairs
     sharing their second article) with paragraphs found in another source's
-    article: the second article's hits come as one element per group."""
+    article: one element per article for all the groups."""
+    hits = {}
     for verified_group in verified_groups:
-        second_hits = []
         for verified in verified_group:
-            if verified["a_paragraphs"]:
-                article_id, date, _, source = verified["a"]
-                yield (article_id, date, source), [(verified["b"][0], verified["a_paragraphs"])]
-            if verified["b_paragraphs"]:
-                second_hits.append((verified["a"][0], verified["b_paragraphs"]))
-        if second_hits:
-            article_id, date, _, source = verified_group[0]["b"]
-            yield (article_id, date, source), second_hits
+            for mine, other, indexes in ((verified["a"], verified["b"], verified["a_paragraphs"]),
+                                         (verified["b"], verified["a"], verified["b_paragraphs"])):
+                if indexes:
+                    article_id, date, _, source = mine
+                    hits.setdefault((article_id, date, source), []).append((other[0], indexes))
+    return list(hits.items())
 
 
 def wire_update(article, hit_lists):
