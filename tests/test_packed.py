@@ -1,6 +1,6 @@
 import numpy as np
 
-from transforms.packed import members, number_of, numbers_of, run_starts, split_by_shard, unpack
+from transforms.packed import members, number_of, numbers_of, run_starts, span_numbers, split_by_shard, unpack
 
 
 def test_numbers_of_are_stable_and_salted():
@@ -13,6 +13,14 @@ def test_numbers_of_are_stable_and_salted():
     salted = numbers_of(texts[:2] * 2, np.array([1, 1, 2, 2], dtype=np.uint64))
     assert salted[0] != salted[2] and salted[1] != salted[3]
     assert numbers_of(["x"], number_of("s")).tolist() == numbers_of(["x", "x"], number_of("s")).tolist()[:1]
+
+
+def test_span_numbers_do_not_depend_on_where_the_run_stands():
+    codes = np.frombuffer("خبر عاجل خبر عاجل خبر".encode("utf-32-le"), dtype=np.uint32)
+    starts, ends = np.array([0, 9, 4, 0]), np.array([8, 17, 8, 3])  # "خبر عاجل" twice, "عاجل", "خبر"
+    numbers = span_numbers(codes, starts, ends).tolist()
+    assert numbers[0] == numbers[1] and len(set(numbers)) == 3
+    assert span_numbers(codes[9:17], np.array([0]), np.array([8])).tolist() == numbers[:1]
 
 
 def test_members_and_shards_round_trip():

@@ -177,9 +177,9 @@ def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
     Each article's features are ``(node, packed)``: its identity and date,
     and the shingles of its whole body and of each paragraph long enough to
     count as wire copy (indexes and sizes of those paragraphs, and the
-    positions of their shingles in the whole body's), as one bytes value: what Beam encodes fastest. The bucket
-    keys (one per LSH band, one per fingerprint) come with the index of the
-    article they belong to."""
+    positions of their shingles among the whole body's), as one bytes value:
+    what Beam encodes fastest. The bucket keys (one per LSH band, one per
+    fingerprint) come with the index of the article they belong to."""
     texts = [article["text"] for article in articles]
     paragraphs_per_article = np.array([text.count("\n") + 1 if text else 0 for text in texts], dtype=np.int64)
     article_of_paragraph = np.repeat(np.arange(len(articles)), paragraphs_per_article)
@@ -296,15 +296,16 @@ def _paragraphs_found(arrays_list, found, offsets, threshold):
     positions = np.concatenate([arrays.paragraph_shingle_positions + offset
                                 for arrays, offset in zip(arrays_list, offsets)])
     shares = np.add.reduceat(found[positions].astype(np.int32), np.cumsum(sizes) - sizes) / sizes
-    kept = np.concatenate([arrays.paragraph_index for arrays in arrays_list])[shares >= threshold]
-    bounds = np.searchsorted(np.flatnonzero(shares >= threshold), np.cumsum([0] + counts)).tolist()
-    kept = kept.tolist()
+    chosen = shares >= threshold
+    kept = np.concatenate([arrays.paragraph_index for arrays in arrays_list])[chosen].tolist()
+    bounds = np.searchsorted(np.flatnonzero(chosen), np.cumsum([0] + counts)).tolist()
     return [kept[start:end] for start, end in zip(bounds, bounds[1:])]
 
 
 def _tagged_shingles(arrays_list):
-    """All the lists' shingles end to end, each tagged with its list's
-    number in the top bits: sorted when each list is. Also the offsets."""
+    """All the articles' shingles end to end, each tagged with its
+    article's place in ``arrays_list`` in the top bits (so sorted, as each
+    article's are), with each article's count and each value's article."""
     sizes = [len(arrays.shingles) for arrays in arrays_list]
     owners = np.repeat(np.arange(len(arrays_list), dtype=np.uint64), sizes)
     values = np.concatenate([arrays.shingles for arrays in arrays_list] or [_EMPTY])
@@ -406,19 +407,18 @@ def singleton(article_id):
             "similarity_jaccard": None, "similarity_containment": None}
 
 
-def wire_hits(verified_groups):
+def wire_hits(verified_pairs):
     """``((article_id, date, source), [(other_article_id, [paragraph_index,
-    ...]), ...])`` for each article of some verified groups (each: the pairs
-    sharing their second article) with paragraphs found in another source's
-    article: one element per article for all the groups."""
+    ...]), ...])`` for each article of some verified pairs with paragraphs
+    found in another source's article: one element per article for all the
+    pairs."""
     hits = {}
-    for verified_group in verified_groups:
-        for verified in verified_group:
-            for mine, other, indexes in ((verified["a"], verified["b"], verified["a_paragraphs"]),
-                                         (verified["b"], verified["a"], verified["b_paragraphs"])):
-                if indexes:
-                    article_id, date, _, source = mine
-                    hits.setdefault((article_id, date, source), []).append((other[0], indexes))
+    for verified in verified_pairs:
+        for mine, other, indexes in ((verified["a"], verified["b"], verified["a_paragraphs"]),
+                                     (verified["b"], verified["a"], verified["b_paragraphs"])):
+            if indexes:
+                article_id, date, _, source = mine
+                hits.setdefault((article_id, date, source), []).append((other[0], indexes))
     return list(hits.items())
 
 
@@ -443,10 +443,10 @@ def is_copy(verified, jaccard, containment):
     return verified["jaccard"] >= jaccard or verified["containment"] >= containment
 
 
-def copies(verified_groups, jaccard, containment):
-    """The groups' verified copies, if any, under the one key that gathers
-    them all for the clusters."""
-    found = [verified for group in verified_groups for verified in group if is_copy(verified, jaccard, containment)]
+def copies(verified_pairs, jaccard, containment):
+    """The copies among some verified pairs, if any, under the one key that
+    gathers them all for the clusters."""
+    found = [verified for verified in verified_pairs if is_copy(verified, jaccard, containment)]
     if found:
         yield None, found
 
@@ -567,18 +567,13 @@ def _split_tagged(tagged):
 
 
 def _verify_joined(groups, wire_threshold):
-    """Joined groups (the pairs of one second article, each with both
-    articles' features), verified all at once: one list per group."""
-    pairs, counts = [], []
+    """The pairs of some joined groups (each: a second article's features
+    and those of its first articles), verified all at once."""
+    pairs = []
     for _, tagged in groups:
         features, firsts = _split_tagged(tagged)
         pairs.extend((first, features) for first in firsts)
-        counts.append(len(firsts))
-    verified, start, result = verify_pairs(pairs, wire_threshold), 0, []
-    for count in counts:
-        result.append(verified[start:start + count])
-        start += count
-    return result
+    return verify_pairs(pairs, wire_threshold)
 
 
 def with_defaults(article):
