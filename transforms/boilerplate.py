@@ -226,13 +226,13 @@ def document_paragraphs(record):
     return body, False
 
 
-def _documents(records, *line_functions):
+def _documents(records, line_function):
     """Each record's paragraphs and whether its title is the first of them,
-    then, per function given (``paragraph_keys``, ``fold_paragraphs``), its
-    value for every paragraph: computed for the whole batch at once."""
+    and ``line_function`` (``paragraph_keys``, ``fold_paragraphs``) of every
+    paragraph: computed for the whole batch at once."""
     documents = [document_paragraphs(record) for record in records]
     texts = ["\n".join(items) for items, _ in documents]
-    return (documents, *(lines_of_many(function, texts) for function in line_functions))
+    return documents, lines_of_many(line_function, texts)
 
 
 _NO_CODES = np.zeros(0, dtype=np.uint64)

@@ -94,10 +94,22 @@ def unpack(elements, dtypes):
 def members(values, sorted_unique):
     """Which ``values`` are in the sorted array ``sorted_unique`` (binary
     search: much faster than ``np.isin`` for these sizes)."""
+    return found_at(values, sorted_unique)[0]
+
+
+def found_at(values, sorted_unique):
+    """``(found, positions)``: ``members``, and where in ``sorted_unique``
+    each value found stands (``positions[found]``)."""
     if not len(sorted_unique):
-        return np.zeros(len(values), dtype=bool)
+        return np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=np.int64)
     positions = np.minimum(np.searchsorted(sorted_unique, values), len(sorted_unique) - 1)
-    return sorted_unique[positions] == values
+    return sorted_unique[positions] == values, positions
+
+
+def true_runs(mask):
+    """``(starts, ends)`` of each run of True in a boolean array."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], mask, [False]]).astype(np.int8)))
+    return edges[::2], edges[1::2]
 
 
 def run_starts(*columns):

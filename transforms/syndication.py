@@ -17,7 +17,7 @@ import collections
 import apache_beam as beam
 import numpy as np
 
-from transforms.packed import members, number_of, run_starts, span_numbers, split_by_shard, unpack
+from transforms.packed import found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack
 from transforms.text import ARTICLES_PER_BATCH, key_codes
 
 SHINGLE_WORDS = 3
@@ -53,9 +53,7 @@ def word_hashes(codes):
     split by single spaces, paragraphs by line breaks), all at once
     (``span_numbers``). The same on every worker (no Python ``hash``)."""
     breaks = codes == 10
-    in_word = ~(breaks | (codes == 32))
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], in_word, [False]]).astype(np.int8)))
-    starts, ends = edges[::2], edges[1::2]
+    starts, ends = true_runs(~(breaks | (codes == 32)))
     if not len(starts):
         return _EMPTY, np.zeros(0, dtype=np.int64)
     return span_numbers(codes, starts, ends) & _MASK, np.searchsorted(np.flatnonzero(breaks), starts)
@@ -261,10 +259,7 @@ def feature_arrays(features):
 def _matched(a, b):
     """Which values of the sorted unique arrays ``a`` and ``b`` the other
     holds: a mask over each, from one binary search."""
-    if not len(a) or not len(b):
-        return np.zeros(len(a), dtype=bool), np.zeros(len(b), dtype=bool)
-    positions = np.minimum(np.searchsorted(b, a), len(b) - 1)
-    in_b = b[positions] == a
+    in_b, positions = found_at(a, b)
     in_a = np.zeros(len(b), dtype=bool)
     in_a[positions[in_b]] = True
     return in_b, in_a

@@ -20,6 +20,8 @@ import numpy as np
 
 from camel_tools.utils.charsets import AR_DIAC_CHARSET, EMOJI_ALL_CHARSET, UNICODE_PUNCT_SYMBOL_CHARSET
 
+from transforms.packed import true_runs
+
 # Zero-width characters and bidi controls: invisible, but they break
 # matching and tokenisation (and shift camel-tools NER labels, issue 105).
 _INVISIBLE_CHARS = (
@@ -236,8 +238,7 @@ def token_lines(text):
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     classes = _CLASSES[codes]
     word = classes == _WORD_CLASS
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], word, [False]]).astype(np.int8)))
-    starts, ends = edges[::2], edges[1::2]
+    starts, ends = true_runs(word)
     symbols = np.flatnonzero(classes == _SYMBOL_CLASS)
     if len(symbols):
         starts = np.concatenate([starts, symbols])
