@@ -7,6 +7,7 @@ carry no meaning. Deterministic for a given seed.
 
 import datetime as dt
 import gzip
+import itertools
 import json
 import pathlib
 import random
@@ -29,14 +30,14 @@ VOCABULARY = list(WORDS) + sorted({
     _vocabulary_rng.choice(("", "", "ال", "و", "ب")) + "".join(_vocabulary_rng.choices(_LETTERS, k=_vocabulary_rng.randint(3, 6)))
     for _ in range(12000)
 })
-_WEIGHTS = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
+_CUMULATIVE_WEIGHTS = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(VOCABULARY))))
 OUTLETS = ("aawsat", "alrai", "khabaryn", "aljazeera", "alarabiya", "skynews", "youm7", "hespress")
 FIRST_DAY = dt.date(2024, 6, 1)
 MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
 
 
 def sentence(rng):
-    words = rng.choices(VOCABULARY, weights=_WEIGHTS, k=rng.randint(8, 22))
+    words = rng.choices(VOCABULARY, cum_weights=_CUMULATIVE_WEIGHTS, k=rng.randint(8, 22))
     if rng.random() < 0.2:
         words[0] = words[0] + "َ"
     return " ".join(words) + "."

@@ -128,6 +128,31 @@ def _page(rng, profile, title, body):
     return lines
 
 
+def carried_versions(rng, profiles, story, title, body, published, wire_share, first_number, folder_of):
+    """The pages that carry one story: one source's, or, for a wire story,
+    several sources' edited copies. ``folder_of(profile, date)`` names the
+    folder of each page's file."""
+    if rng.random() < wire_share:
+        carriers = rng.sample(profiles, rng.randint(2, 5))
+        versions = [(body, [])] + [_edited_copy(rng, body) for _ in carriers[1:]]
+    else:
+        carriers, versions = [rng.choice(profiles)], [(body, [])]
+    items = []
+    for profile, (version, edits) in zip(carriers, versions):
+        copy_title = title if not edits or rng.random() < 0.5 else _headline(rng)
+        date = published + dt.timedelta(days=rng.randint(0, 2) if edits else 0)
+        number = first_number + len(items)
+        items.append({
+            "file": f"{folder_of(profile, date)}/{number:06d}.txt",
+            "source": profile["slug"],
+            "date": date.isoformat(),
+            "story": f"story{story:06d}",
+            "edits": edits,
+            "lines": _page(rng, profile, copy_title, version),
+        })
+    return items
+
+
 def generate(articles=2000, sources=12, wire_share=0.35, seed=11, days=60):
     """``[{"file", "source", "date", "story", "edits", "lines": [(text, label)]}]``."""
     rng = random.Random(seed)
@@ -139,23 +164,8 @@ def generate(articles=2000, sources=12, wire_share=0.35, seed=11, days=60):
         title = _headline(rng)
         body = [_paragraph(rng) for _ in range(rng.randint(5, 12))]
         published = FIRST_DAY + dt.timedelta(days=rng.randrange(days))
-        if rng.random() < wire_share:
-            carriers = rng.sample(profiles, rng.randint(2, 5))
-            versions = [(body, [])] + [_edited_copy(rng, body) for _ in carriers[1:]]
-        else:
-            carriers, versions = [rng.choice(profiles)], [(body, [])]
-        for profile, (version, edits) in zip(carriers, versions):
-            copy_title = title if not edits or rng.random() < 0.5 else _headline(rng)
-            date = published + dt.timedelta(days=rng.randint(0, 2) if edits else 0)
-            number = len(items)
-            items.append({
-                "file": f"{profile['slug']}/{number:06d}.txt",
-                "source": profile["slug"],
-                "date": date.isoformat(),
-                "story": f"story{story:06d}",
-                "edits": edits,
-                "lines": _page(rng, profile, copy_title, version),
-            })
+        items += carried_versions(rng, profiles, story, title, body, published, wire_share, len(items),
+                                  lambda profile, _: profile["slug"])
     return items[:articles]
 
 

@@ -22,8 +22,8 @@ from tests.tiny_bert import (
     build_tiny_ner_model,
     write_stub_catalogue,
 )
+from transforms.camel_inference import CamelNerModelHandler
 from transforms.camel_ner import (
-    CamelNerModelHandler,
     annotate_texts,
     default_model_dir,
     is_installed,

@@ -139,6 +139,26 @@ def test_failed_run_leaves_previous_output_untouched(tmp_path):
     assert after == before
 
 
+def test_a_run_that_does_not_balance_fails_and_publishes_nothing(tmp_path):
+    """Three records parsed but two articles reached the writer: the run
+    fails with the figures, the previous output stays, the report is kept
+    in staging."""
+    stage_and_publish(tmp_path, {("2024-06-19", "aawsat"): {"articles": [article("a1")]}}, "run1")
+    before = {p: (tmp_path / p).read_bytes() for p in files_under(tmp_path)}
+    run_info = {"run_id": "run2", "started_at": 0.0, "inputs": [], "output": str(tmp_path)}
+    with pytest.raises(Exception, match=r"count in != out \+ rejects: 3 records parsed .* 2 articles"):
+        with TestPipeline() as p:
+            articles = p | "Articles" >> beam.Create([article("a1", text="جديد"), article("a2")])
+            empty = p | "NoRows" >> beam.Create([])
+            counts = p | "Counts" >> beam.Create([("records_parsed", 3), ("read_rejects", 0)])
+            ({"articles": articles, "entities": empty, "rejects": empty}, counts) | WriteTables(
+                str(tmp_path), run_info)
+    after = {p: (tmp_path / p).read_bytes() for p in files_under(tmp_path) if not p.startswith(STAGING_FOLDER)}
+    assert after == before
+    kept = json.loads((tmp_path / STAGING_FOLDER / "run2" / "_run_report.json").read_text())
+    assert kept["articles_written"] == 2 and not kept["balanced"]
+
+
 def test_write_tables_publishes_after_the_barrier_and_reports(tmp_path):
     run_info = {"run_id": "run1", "started_at": 0.0, "inputs": ["/in"], "output": str(tmp_path)}
     rows = [article("a1"), article("a2", "2024-07-04", "khabaryn"), article("a3", None, None)]

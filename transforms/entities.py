@@ -6,7 +6,7 @@ Two annotators behind one interface (``--annotator``):
 * ``gazetteer``: the lexicon shipped as data (``transforms/gazetteer.py``);
   needs nothing downloaded.
 * ``camel``: camel-tools' NER model under RunInference
-  (``transforms/camel_ner.py``); each mention then gets its canonical name
+  (``transforms/camel_inference.py``); each mention then gets its canonical name
   and id from the gazetteer where an entry matches.
 * ``auto`` (default): ``camel`` where the model is installed, else
   ``gazetteer``.
@@ -16,7 +16,6 @@ to exactly its ``mention``.
 """
 
 import apache_beam as beam
-from apache_beam.ml.inference.base import RunInference
 
 from transforms import camel_ner
 from transforms.gazetteer import ANNOTATOR as GAZETTEER, Gazetteer, annotate, load_spec, mention_row
@@ -121,7 +120,11 @@ class AnnotateEntities(beam.PTransform):
 
     def expand(self, articles):
         if self.annotator == CAMEL:
-            handler = camel_ner.CamelArticleModelHandler(self.model_dir, bfloat16=self.precision == "bfloat16")
+            from apache_beam.ml.inference.base import RunInference  # imports torch: only for this annotator
+
+            from transforms.camel_inference import CamelArticleModelHandler
+
+            handler = CamelArticleModelHandler(self.model_dir, bfloat16=self.precision == "bfloat16")
             articles = articles | "CamelNer" >> RunInference(handler)
         outputs = articles | "EntityRows" >> beam.ParDo(EntityRowsFn(self.annotator, self.gazetteer_path)).with_outputs(
             EntityRowsFn.ENTITIES, main="articles")

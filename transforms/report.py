@@ -44,6 +44,7 @@ def build_report(run_info, descriptors, counts, finished_at):
         "rows_per_table": rows,
         "partitions_written": len(descriptors),
         "articles_per_second": round(articles / elapsed, 2),
+        "read_rejects": read_rejects,
         "balanced": records_parsed + read_rejects == articles + rejected,
     }
 

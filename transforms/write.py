@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 import schemas
 from transforms import files
-from transforms.report import build_report, write_report
+from transforms.report import REPORT_NAME, build_report, write_report
 
 STAGING_FOLDER = "_staging"
 ARTICLE_UPDATES = "article_updates"
@@ -175,9 +175,23 @@ def remove_staging(output):
         fs.rm(path, recursive=True)
 
 
+class UnbalancedRun(RuntimeError):
+    """Records went missing between reading and writing: nothing is
+    published, so the previous output stays as it was."""
+
+    def __init__(self, report, report_url):
+        super().__init__(
+            f"count in != out + rejects: {report['records_parsed']} records parsed + {report['read_rejects']} "
+            f"files rejected at reading, but {report['articles_written']} articles + {report['rejects_total']} "
+            f"rejects written. Nothing was published; the run's report is {report_url}"
+        )
+
+
 class PublishFn(beam.DoFn):
     """Runs once, after every partition is staged (the side inputs are the
-    barrier): publishes them, writes the run report, removes staging."""
+    barrier): checks that count in = out + rejects, publishes the
+    partitions, writes the run report, removes staging. A run that does not
+    balance fails and publishes nothing."""
 
     def __init__(self, output, staging, run_info):
         self.output = output
@@ -185,8 +199,11 @@ class PublishFn(beam.DoFn):
         self.run_info = run_info
 
     def process(self, _, descriptors, counts):
-        publish_partitions(self.output, self.staging, descriptors)
         report = build_report(self.run_info, descriptors, counts, finished_at=time.time())
+        if not report["balanced"]:
+            write_report(self.staging, report)
+            raise UnbalancedRun(report, files.join_url(self.staging, REPORT_NAME))
+        publish_partitions(self.output, self.staging, descriptors)
         write_report(self.output, report)
         remove_staging(self.output)
         yield report
