@@ -11,7 +11,7 @@ setup(
     package_data={"transforms": ["data/*.json"], "schemas": ["SCHEMA.md"]},
     install_requires=[
         "apache-beam[gcp]>=2.77,<2.78",
-        "pyarrow>=17",
+        "pyarrow>=25",
         "camel-tools>=1.5",
         "fsspec>=2024.6",
         "gcsfs>=2024.6",

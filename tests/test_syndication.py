@@ -3,14 +3,16 @@ import random
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+import schemas
 from benchmarks.corpus import sentence
 from transforms import syndication as syn
 from transforms.text import matching_key
-from transforms.write import apply_article_updates
+from transforms.write import laid_over
 
 D = dt.date
 
@@ -165,7 +167,8 @@ def with_updates(outputs):
     """The articles as the writer publishes them: updates laid over."""
     articles, updates = outputs
     return articles | "LayUpdates" >> beam.FlatMap(
-        lambda article, all_updates: apply_article_updates([article], all_updates), beam.pvalue.AsList(updates)
+        lambda article, all_updates: laid_over(pa.Table.from_pylist([article], schema=schemas.ARTICLES), all_updates).to_pylist(),
+        beam.pvalue.AsList(updates)
     )
 
 

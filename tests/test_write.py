@@ -3,6 +3,7 @@ import json
 
 import apache_beam as beam
 import fsspec
+import pyarrow as pa
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -13,11 +14,13 @@ from transforms.syndication import singleton
 from transforms.write import (
     STAGING_FOLDER,
     WriteTables,
-    apply_article_updates,
+    laid_over,
     partition_key,
     partition_path,
+    partitioned_tables,
     publish_partitions,
-    sorted_rows,
+    sorted_table,
+    table_from_ipc,
     write_partition,
 )
 
@@ -47,16 +50,34 @@ def test_partition_path_spells_null_the_hive_way():
         f"rejects/date={schemas.NULL_PARTITION}/source={schemas.NULL_PARTITION}")
 
 
-def test_sorted_rows_is_independent_of_arrival_order():
+def as_table(table, rows):
+    return pa.Table.from_pylist(rows, schema=schemas.TABLES[table])
+
+
+def test_sorted_table_is_independent_of_arrival_order_with_nulls_first():
     rows = [reject("/b", "x"), reject("/a", "y"), {**reject("/a", "x"), "record_index": 2}, reject("/a", "x")]
-    assert sorted_rows("rejects", rows) == sorted_rows("rejects", list(reversed(rows)))
-    assert [r["input_path"] for r in sorted_rows("rejects", rows)] == ["/a", "/a", "/a", "/b"]
+    forward = sorted_table("rejects", as_table("rejects", rows))
+    assert forward.equals(sorted_table("rejects", as_table("rejects", list(reversed(rows)))))
+    assert [(r["input_path"], r["record_index"], r["reason"]) for r in forward.to_pylist()] == [
+        ("/a", None, "x"), ("/a", None, "y"), ("/a", 2, "x"), ("/b", None, "x")]
+
+
+def test_partitioned_tables_split_a_batch_by_partition_and_round_trip():
+    batch = [article("a1"), [article("a2", "2024-07-04", "khabaryn"), article("a3")], article("a4", None, None)]
+    parts = {key: (table, table_from_ipc(data)) for key, (table, data) in partitioned_tables(batch, "articles")}
+    assert {key: [row["article_id"] for row in part.to_pylist()] for key, (_, part) in parts.items()} == {
+        ("2024-06-19", "aawsat"): ["a1", "a3"], ("2024-07-04", "khabaryn"): ["a2"], (None, None): ["a4"]}
+    assert all(table == "articles" and part.schema.equals(schemas.ARTICLES) for table, part in parts.values())
 
 
 def stage_and_publish(output, partitions, run, rows_per_file=1000):
     staging = f"{output}/{STAGING_FOLDER}/{run}"
     fs = fsspec.filesystem("file")
-    descriptors = [write_partition(fs, staging, key, rows, rows_per_file) for key, rows in partitions.items()]
+    descriptors = [
+        write_partition(fs, staging, key, {table: as_table(table, rows) for table, rows in tables.items()},
+                        rows_per_file)
+        for key, tables in partitions.items()
+    ]
     publish_partitions(str(output), staging, descriptors)
     return descriptors
 
@@ -189,11 +210,10 @@ def test_partition_key_accepts_date_objects_and_nulls():
 
 
 def test_article_updates_are_laid_over_their_article_only():
-    articles = [{"article_id": "a", "date": "2024-06-19", "cluster_size": 1, "title": "t"},
-                {"article_id": "b", "date": "2024-06-19", "cluster_size": 1, "title": "u"}]
+    articles = as_table("articles", [article("a"), article("b")])
     updates = [{"article_id": "a", "date": "ignored", "source": "ignored", "cluster_size": 3},
-               {"article_id": "a", "date": "ignored", "wire_paragraph_count": 2}]
-    assert apply_article_updates(articles, updates) == [
-        {"article_id": "a", "date": "2024-06-19", "cluster_size": 3, "title": "t", "wire_paragraph_count": 2},
-        articles[1],
-    ]
+               {"article_id": "a", "date": "ignored", "wire_paragraph_count": 2, "wire_article_ids": ["b"]}]
+    a, b = laid_over(articles, updates).to_pylist()
+    assert (a["cluster_size"], a["wire_paragraph_count"], a["wire_article_ids"], a["title"]) == (3, 2, ["b"], "عنوان")
+    assert b == articles.to_pylist()[1]
+    assert laid_over(articles, []).equals(articles)

@@ -15,6 +15,7 @@ import uuid
 
 import apache_beam as beam
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import schemas
@@ -24,11 +25,17 @@ from transforms.report import REPORT_NAME, build_report, write_report
 STAGING_FOLDER = "_staging"
 ARTICLE_UPDATES = "article_updates"
 DEFAULT_ROWS_PER_FILE = 200_000
+ROWS_PER_PART = 500  # elements (rows, or one article's rows) turned into Arrow tables at a time
 
 
 def new_run_id():
     """Time-ordered and unique, so staging folders of concurrent runs never meet."""
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+
+
+def _update_part(update):
+    """An article update as its partition's part: few, so kept as a dict."""
+    return partition_key(update), (ARTICLE_UPDATES, [update])
 
 
 def partition_key(row):
@@ -39,12 +46,33 @@ def partition_key(row):
     return date, row.get("source")
 
 
-def keyed_by_partition(element, table):
-    """``(partition, (table, rows))`` of an element that is a row, or a list
-    of rows of one article (stages send an article's entity mentions or
-    removed paragraphs together: one element instead of dozens)."""
-    rows = element if isinstance(element, list) else [element]
-    return partition_key(rows[0]), (table, rows)
+def partitioned_tables(batch, table):
+    """A batch of one table's rows (each element a row, or a list of one
+    article's rows) as one Arrow table per partition, for the shuffle:
+    ``(partition, (table, ipc_bytes))``. Compact, columnar bytes cost the
+    runner far less to hold and move than a dict per row."""
+    by_partition = {}
+    for element in batch:
+        for row in element if isinstance(element, list) else [element]:
+            by_partition.setdefault(partition_key(row), []).append(row)
+    schema = schemas.TABLES[table]
+    for key, rows in by_partition.items():
+        yield key, (table, ipc_bytes(pa.Table.from_pylist(rows, schema=schema)))
+
+
+_IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
+
+
+def ipc_bytes(table):
+    """An Arrow table as one LZ4-compressed IPC stream."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=_IPC_OPTIONS) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def table_from_ipc(data):
+    return pa.ipc.open_stream(data).read_all()
 
 
 def partition_path(table, key):
@@ -57,50 +85,63 @@ def partition_path(table, key):
     )
 
 
-def _sort_value(value):
-    return (value is not None, value if value is not None else 0)
+def sorted_table(table, rows):
+    """``rows`` (an Arrow table of ``table``) in a fixed order, NULLs first,
+    so reruns write identical files."""
+    order = pc.sort_indices(rows, sort_keys=[(key, "ascending", "at_start") for key in schemas.SORT_KEYS[table]])
+    return rows.take(order)
 
 
-def sorted_rows(table, rows):
-    """Rows in a fixed order, so reruns write identical files."""
-    keys = schemas.SORT_KEYS[table]
-    return sorted(rows, key=lambda row: tuple(_sort_value(row.get(k)) for k in keys))
-
-
-def write_parquet(fs, path, rows, schema):
+def write_parquet(fs, path, rows):
     """One zstd-compressed Parquet file with column statistics."""
     buffer = pa.BufferOutputStream()
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), buffer, compression="zstd", write_statistics=True)
+    pq.write_table(rows, buffer, compression="zstd", write_statistics=True)
     fs.makedirs(posixpath.dirname(path), exist_ok=True)
     fs.pipe_file(path, buffer.getvalue().to_pybytes())
 
 
-def apply_article_updates(articles, updates):
-    """Article rows with later stages' updates laid over them by
-    ``article_id`` (the updates' ``date`` and ``source`` only place them in
-    the partition)."""
+_PLACING_FIELDS = ("article_id", "date", "source")
+
+
+def laid_over(articles, updates):
+    """Article rows (an Arrow table) with later stages' updates laid over
+    them by ``article_id``; an update's ``date`` and ``source`` only place
+    it in the partition. Only the updated columns are rebuilt."""
     by_id = {}
     for update in updates:
-        fields = by_id.setdefault(update["article_id"], {})
-        fields.update((k, v) for k, v in update.items() if k not in ("date", "source"))
-    return [{**row, **by_id[row["article_id"]]} if row["article_id"] in by_id else row for row in articles]
+        by_id.setdefault(update["article_id"], {}).update(
+            (name, value) for name, value in update.items() if name not in _PLACING_FIELDS)
+    updated = [(index, by_id[article_id]) for index, article_id in enumerate(articles["article_id"].to_pylist())
+               if article_id in by_id]
+    for name in sorted({name for _, fields in updated for name in fields}):
+        position = articles.schema.get_field_index(name)
+        field = articles.schema.field(position)
+        values = articles.column(position).to_pylist()
+        for index, fields in updated:
+            if name in fields:
+                values[index] = fields[name]
+        articles = articles.set_column(position, field, pa.array(values, type=field.type))
+    return articles
 
 
-def write_partition(fs, staging, key, rows_by_table, rows_per_file=DEFAULT_ROWS_PER_FILE):
-    """Write one partition of each table that has rows in it under the
-    ``staging`` path of file system ``fs``; returns the partition's
-    descriptor for the publish step."""
+def write_partition(fs, staging, key, tables, rows_per_file=DEFAULT_ROWS_PER_FILE):
+    """Write one partition of each table that has rows in it (``tables``:
+    table name -> Arrow table) under the ``staging`` path of file system
+    ``fs``; returns the partition's descriptor for the publish step."""
     counts = {}
-    for table, schema in schemas.TABLES.items():
-        rows = sorted_rows(table, rows_by_table.get(table, []))
-        counts[table] = len(rows)
+    for table in schemas.TABLES:
+        rows = tables.get(table)
+        counts[table] = rows.num_rows if rows is not None else 0
+        if not counts[table]:
+            continue
+        rows = sorted_table(table, rows)
         folder = posixpath.join(staging, partition_path(table, key))
-        for number, start in enumerate(range(0, len(rows), rows_per_file)):
-            path = posixpath.join(folder, part_name(number))
-            write_parquet(fs, path, rows[start:start + rows_per_file], schema)
+        for number, start in enumerate(range(0, rows.num_rows, rows_per_file)):
+            write_parquet(fs, posixpath.join(folder, part_name(number)), rows.slice(start, rows_per_file))
     reasons = {}
-    for row in rows_by_table.get("rejects", []):
-        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    if counts["rejects"]:
+        for item in pc.value_counts(tables["rejects"]["reason"]).to_pylist():
+            reasons[item["values"]] = item["counts"]
     return {"date": key[0], "source": key[1], "rows": counts, "reject_reasons": reasons}
 
 
@@ -118,15 +159,18 @@ class WritePartitionFn(beam.DoFn):
     def setup(self):
         self.fs, self.staging_path = files.filesystem(self.staging)
 
-    def process(self, keyed_rows):
-        key, tagged_rows = keyed_rows
-        rows_by_table = {}
-        for table, rows in tagged_rows:
-            rows_by_table.setdefault(table, []).extend(rows)
-        rows_by_table["articles"] = apply_article_updates(
-            rows_by_table.get("articles", []), rows_by_table.pop(ARTICLE_UPDATES, [])
-        )
-        yield write_partition(self.fs, self.staging_path, key, rows_by_table, self.rows_per_file)
+    def process(self, keyed_parts):
+        key, parts = keyed_parts
+        tables, updates = {}, []
+        for table, part in parts:
+            if table == ARTICLE_UPDATES:
+                updates.extend(part)
+            else:
+                tables.setdefault(table, []).append(table_from_ipc(part))
+        tables = {table: pa.concat_tables(pieces) for table, pieces in tables.items()}
+        if updates and "articles" in tables:
+            tables["articles"] = laid_over(tables["articles"], updates)
+        yield write_partition(self.fs, self.staging_path, key, tables, self.rows_per_file)
 
 
 def stage_empty_tables(fs, staging, descriptors):
@@ -138,7 +182,7 @@ def stage_empty_tables(fs, staging, descriptors):
     key = (first["date"], first["source"])
     for table, schema in schemas.TABLES.items():
         if not any(d["rows"][table] for d in descriptors):
-            write_parquet(fs, posixpath.join(staging, partition_path(table, key), part_name(0)), [], schema)
+            write_parquet(fs, posixpath.join(staging, partition_path(table, key), part_name(0)), schema.empty_table())
 
 
 def publish_partitions(output, staging, descriptors):
@@ -228,12 +272,16 @@ class WriteTables(beam.PTransform):
 
     def expand(self, tables_and_counts):
         tables, counts = tables_and_counts
-        keyed = [
-            rows | f"Key{table.title()}" >> beam.Map(keyed_by_partition, table)
+        parts = [
+            rows | f"Key{table.title()}" >> beam.Map(_update_part)
+            if table == ARTICLE_UPDATES else
+            rows
+            | f"Batch{table.title()}" >> beam.BatchElements(min_batch_size=ROWS_PER_PART, max_batch_size=ROWS_PER_PART)
+            | f"Partition{table.title()}" >> beam.FlatMap(partitioned_tables, table)
             for table, rows in tables.items()
         ]
         descriptors = (
-            keyed
+            parts
             | "AllTables" >> beam.Flatten()
             | "GroupByPartition" >> beam.GroupByKey()
             | "WriteStaged" >> beam.ParDo(WritePartitionFn(self.staging, self.rows_per_file))
