@@ -23,7 +23,8 @@ from transforms.syndication import (
     DEFAULT_WIRE_MIN_WORDS,
     DetectSyndication,
 )
-from transforms.report import CountEach, format_report, read_report
+from transforms.progress import stage_figures
+from transforms.report import CountEach, format_report, read_report, write_report
 from transforms.write import ARTICLE_UPDATES, DEFAULT_ROWS_PER_FILE, WriteTables, new_run_id
 
 DESCRIPTION = (
@@ -172,6 +173,8 @@ def run(argv=None):
     with beam.Pipeline(options=pipeline_options) as pipeline:
         build(pipeline, options, run_info)
     report = read_report(options.output)
+    report["stages"] = stage_figures(pipeline.result.metrics())
+    write_report(options.output, report)
     print(format_report(report))
     return report
 

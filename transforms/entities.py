@@ -18,6 +18,7 @@ to exactly its ``mention``.
 import apache_beam as beam
 
 from transforms import camel_ner
+from transforms.progress import StageMeter, main_output
 from transforms.gazetteer import ANNOTATOR as GAZETTEER, Gazetteer, annotate, load_spec, mention_row
 
 CAMEL, AUTO = "camel", "auto"
@@ -90,8 +91,12 @@ class EntityRowsFn(beam.DoFn):
 
     def setup(self):
         self.gazetteer = Gazetteer.shared(self.gazetteer_path)
+        self.meter = StageMeter("entities")
 
     def process(self, element):
+        yield from self.meter.each(self._outputs(element), counted=main_output)
+
+    def _outputs(self, element):
         if self.annotator == GAZETTEER:
             article = element
             mentions = annotate(self.gazetteer, article["text"])

@@ -7,6 +7,7 @@ away records whose body is missing or absurdly long.
 import apache_beam as beam
 
 from transforms import rejects
+from transforms.progress import StageMeter, main_output
 from transforms.rejects import Rejected
 from transforms.text import clean_text, paragraphs
 
@@ -46,7 +47,13 @@ class NormalizeArticleFn(beam.DoFn):
         self.max_article_chars = max_article_chars
         self.max_title_chars = max_title_chars
 
+    def setup(self):
+        self.meter = StageMeter("normalize")
+
     def process(self, record):
+        yield from self.meter.each(self._article_or_reject(record), counted=main_output)
+
+    def _article_or_reject(self, record):
         try:
             yield normalize_article(record, self.max_article_chars, self.max_title_chars)
         except Rejected as error:

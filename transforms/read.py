@@ -18,6 +18,7 @@ import re
 import apache_beam as beam
 
 from transforms import files, rejects
+from transforms.progress import StageMeter, main_output
 from transforms.rejects import Rejected
 from transforms.text import arabic_share
 
@@ -208,7 +209,14 @@ class ReadFileFn(beam.DoFn):
         self.max_file_bytes = max_file_bytes
         self.max_record_bytes = max_record_bytes
 
+    def setup(self):
+        self.files_read, self.records_parsed = StageMeter("read"), StageMeter("parse")
+
     def process(self, input_file):
+        yield from self.records_parsed.each(self._records_or_rejects(input_file), counted=main_output)
+        self.files_read.add(1, 0.0)
+
+    def _records_or_rejects(self, input_file):
         url, size = input_file
         fmt = input_format(url)
         try:

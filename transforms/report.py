@@ -87,7 +87,18 @@ def format_report(report):
     ]
     width = max(len(name) for name, _ in lines)
     body = "\n".join(f"{name:<{width}}  {value:>10}" for name, value in lines)
+    if report.get("stages"):
+        body += "\n" + _stage_table(report["stages"], width)
     return f"akhbar run {report['run_id']} -> {report['output']}\n{body}"
+
+
+def _stage_table(stages, width):
+    """Items and seconds per stage (summed over workers: seconds of work
+    spent in the stage's own functions)."""
+    lines = [f"{'stage':<{width}}  {'items':>10}  {'seconds':>8}"]
+    lines += [f"{'  ' + stage:<{width}}  {figures['items']:>10}  {figures['seconds']:>8.1f}"
+              for stage, figures in stages.items() if figures["items"] or figures["seconds"]]
+    return "\n".join(lines)
 
 
 class CountEach(beam.PTransform):

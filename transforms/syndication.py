@@ -18,6 +18,7 @@ import apache_beam as beam
 import numpy as np
 
 from transforms.packed import found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack
+from transforms.progress import StageMeter
 from transforms.text import ARTICLES_PER_BATCH, key_codes
 
 SHINGLE_WORDS = 3
@@ -453,9 +454,27 @@ def cluster_updates(_, edge_lists):
         yield {"article_id": article_id, **fields}
 
 
+class DescribeFn(beam.DoFn):
+    """A batch of articles in; its ``describe_articles``, with each
+    article's number (what the candidate pairs and the join are keyed by)
+    first, out."""
+
+    def __init__(self, wire_min_words):
+        self.wire_min_words = wire_min_words
+
+    def setup(self):
+        self.meter = StageMeter("syndication")
+
+    def process(self, batch):
+        yield from self.meter.each([numbered_description(batch, self.wire_min_words)], counted=_articles_described)
+
+
+def _articles_described(described):
+    return len(described[1])
+
+
 def numbered_description(batch, wire_min_words):
-    """``describe_articles`` of a batch, with each article's number (what
-    the candidate pairs and the join are keyed by) first."""
+    """``describe_articles`` of a batch, with each article's number first."""
     features, keys, owners = describe_articles(batch, wire_min_words)
     return np.array([number_of(node[0]) for node, _ in features], dtype=np.uint64), features, keys, owners
 
@@ -602,7 +621,7 @@ class DetectSyndication(beam.PTransform):
         described = (
             articles
             | "Batches" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
-            | "Describe" >> beam.Map(numbered_description, self.wire_min_words)
+            | "Describe" >> beam.ParDo(DescribeFn(self.wire_min_words))
         )
         candidates = (
             described

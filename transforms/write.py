@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 import schemas
 from transforms import files
+from transforms.progress import StageMeter
 from transforms.report import REPORT_NAME, build_report, write_report
 
 STAGING_FOLDER = "_staging"
@@ -158,8 +159,12 @@ class WritePartitionFn(beam.DoFn):
 
     def setup(self):
         self.fs, self.staging_path = files.filesystem(self.staging)
+        self.meter = StageMeter("write")
 
     def process(self, keyed_parts):
+        yield from self.meter.each(self._written(keyed_parts))
+
+    def _written(self, keyed_parts):
         key, parts = keyed_parts
         tables, updates = {}, []
         for table, part in parts:
