@@ -9,11 +9,12 @@ import sys
 import time
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 
 from transforms.boilerplate import DEFAULT_MIN_SOURCE_DOCS, RemoveBoilerplate
 from transforms.entities import AUTO, AnnotateEntities
 from transforms.metadata import LoadManifests, ResolveMetadata, manifests_for
+from transforms.pool import default_processes
 from transforms.normalize import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_TITLE_CHARS, NormalizeArticles
 from transforms.read import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, ReadArticleFiles
 from transforms.syndication import (
@@ -92,6 +93,9 @@ OPTIONS = (
      "support, with a few labels different. Default: %(default)s."),
     ("--rows_per_file", int, DEFAULT_ROWS_PER_FILE,
      "Rows per Parquet file inside a partition. Default: %(default)s."),
+    ("--processes", int, 0,
+     "Worker processes for the heavy steps of a local run (0: one per core with the local DirectRunner, "
+     "1 on any other runner, which brings its own workers). Default: %(default)s."),
 )
 
 
@@ -107,7 +111,19 @@ class AkhbarOptions(PipelineOptions):
                 parser.add_argument(name, type=kind, default=default, help=help_text)
 
 
-def build(pipeline, options, run_info):
+def local_processes(pipeline_options, requested):
+    """How many pool processes the heavy steps use: ``requested``, or for 0,
+    one per core with the in-process DirectRunner and 1 elsewhere."""
+    if requested:
+        return requested
+    standard = pipeline_options.view_as(StandardOptions)
+    direct = pipeline_options.view_as(DirectOptions)
+    in_process = (standard.runner in (None, "DirectRunner", "direct")
+                  and direct.direct_running_mode == "in_memory" and (direct.direct_num_workers or 1) == 1)
+    return default_processes() if in_process else 1
+
+
+def build(pipeline, options, run_info, processes=1):
     """Wire the stages: read, resolve metadata, normalize, remove boilerplate,
     detect syndication, annotate entities, write."""
     manifests, not_articles = manifests_for(options.input, options.manifest)
@@ -117,17 +133,17 @@ def build(pipeline, options, run_info):
     manifest = pipeline | "LoadManifests" >> LoadManifests(manifests)
     resolved = records | "ResolveMetadata" >> ResolveMetadata(manifest)
     normalized, normalize_rejects = resolved | "NormalizeArticles" >> NormalizeArticles(
-        options.max_article_chars, options.max_title_chars
+        options.max_article_chars, options.max_title_chars, processes=processes
     )
     cleaned, removed_paragraphs, boilerplate_rejects = normalized | "RemoveBoilerplate" >> RemoveBoilerplate(
-        options.boilerplate_patterns, options.boilerplate_min_source_docs
+        options.boilerplate_patterns, options.boilerplate_min_source_docs, processes=processes
     )
     deduplicated, article_updates = cleaned | "DetectSyndication" >> DetectSyndication(
         options.syndication_jaccard, options.syndication_containment,
-        options.wire_paragraph_containment, options.wire_paragraph_min_words,
+        options.wire_paragraph_containment, options.wire_paragraph_min_words, processes=processes,
     )
     articles, entities = deduplicated | "AnnotateEntities" >> AnnotateEntities(
-        options.annotator, options.gazetteer, options.ner_model_dir, options.ner_precision
+        options.annotator, options.gazetteer, options.ner_model_dir, options.ner_precision, processes=processes
     )
     rejects = (read_rejects, normalize_rejects, boilerplate_rejects) | "AllRejects" >> beam.Flatten()
     counts = {
@@ -143,7 +159,7 @@ def build(pipeline, options, run_info):
         ARTICLE_UPDATES: article_updates,
     }
     return (tables, counts) | "WriteTables" >> WriteTables(
-        options.output, run_info, options.rows_per_file
+        options.output, run_info, options.rows_per_file, processes=processes
     )
 
 
@@ -171,7 +187,7 @@ def run(argv=None):
         "output": options.output,
     }
     with beam.Pipeline(options=pipeline_options) as pipeline:
-        build(pipeline, options, run_info)
+        build(pipeline, options, run_info, local_processes(pipeline_options, options.processes))
     report = read_report(options.output)
     report["stages"] = stage_figures(pipeline.result.metrics())
     write_report(options.output, report)

@@ -145,8 +145,8 @@ def test_user_patterns_extend_the_shipped_ones(tmp_path):
     assert "مقالات ذات صله" in rules.end_markers and "نهايه الصفحه" in rules.end_markers
 
 
-def _texts(pcoll, label):
-    return pcoll | label >> beam.Map(lambda a: (a["article_id"], a["text"]))
+def _texts(batches, label):
+    return batches | label >> beam.FlatMap(lambda batch: [(a["article_id"], a["text"]) for a in batch])
 
 
 def test_layer_two_needs_k_distinct_articles_of_the_same_source():
@@ -156,7 +156,7 @@ def test_layer_two_needs_k_distinct_articles_of_the_same_source():
     # exact copies of one article count once
     docs += [article([BODY[0], BODY[1], footer], article_id=f"u{i}", source="u") for i in range(4)]
     with TestPipeline() as p:
-        articles, removed, rejected = p | beam.Create(docs) | RemoveBoilerplate(min_source_docs=3)
+        articles, removed, rejected = p | beam.Create([docs]) | RemoveBoilerplate(min_source_docs=3)
         assert_that(
             _texts(articles, "Texts"),
             equal_to([(f"s{i}", BODY[i % 3]) for i in range(3)]
@@ -172,7 +172,7 @@ def test_layer_two_needs_k_distinct_articles_of_the_same_source():
 def test_article_that_is_all_chrome_is_rejected_with_its_reasons():
     docs = [article(["TT", "(رويترز)"], article_id="x")]
     with TestPipeline() as p:
-        articles, removed, rejected = p | beam.Create(docs) | RemoveBoilerplate()
+        articles, removed, rejected = p | beam.Create([docs]) | RemoveBoilerplate()
         assert_that(articles, equal_to([]), label="articles")
         assert_that(removed | beam.Map(lambda rows: [r["reason"] for r in rows]), equal_to([[bp.NO_ARABIC, bp.CREDIT]]),
                     label="removed")
@@ -185,8 +185,8 @@ def test_layer_two_never_takes_the_whole_body():
     # so every body paragraph is in three articles of the source.
     docs = [article(BODY, article_id=f"r{i}", title=f"عنوان رقم {i}", input_format="txt") for i in range(3)]
     with TestPipeline() as p:
-        articles, _, rejected = p | beam.Create(docs) | RemoveBoilerplate(min_source_docs=3)
-        assert_that(articles | beam.Map(lambda a: a["text"].split("\n")), equal_to([BODY] * 3), label="articles")
+        articles, _, rejected = p | beam.Create([docs]) | RemoveBoilerplate(min_source_docs=3)
+        assert_that(articles | beam.FlatMap(lambda batch: batch) | beam.Map(lambda a: a["text"].split("\n")), equal_to([BODY] * 3), label="articles")
         assert_that(rejected, equal_to([]), label="rejects")
 
 
@@ -203,8 +203,8 @@ def test_without_frequent_paragraphs_layer_two_removes_nothing():
     docs = [article([BODY[0], "تابع آخر الأخبار على موقعنا في كل وقت"], article_id=f"o{i}", source=f"s{i}")
             for i in range(3)]
     with TestPipeline() as p:
-        articles, removed, _ = p | beam.Create(docs) | RemoveBoilerplate(min_source_docs=2)
-        assert_that(articles | beam.Map(lambda a: a["paragraph_count"]), equal_to([2, 2, 2]), label="articles")
+        articles, removed, _ = p | beam.Create([docs]) | RemoveBoilerplate(min_source_docs=2)
+        assert_that(articles | beam.FlatMap(lambda batch: batch) | beam.Map(lambda a: a["paragraph_count"]), equal_to([2, 2, 2]), label="articles")
         assert_that(removed, equal_to([]), label="removed")
 
 

@@ -277,7 +277,7 @@ def test_annotate_entities_with_camel_runs_inference_and_names_mentions(model_25
                      for mention in resolved_mentions(gazetteer, article["text"], article_spans)]
     assert expected_rows  # the random tiny model labels some words as entities
     with TestPipeline() as p:
-        out, rows = p | beam.Create(articles) | AnnotateEntities("camel", model_dir=str(model_256))
+        out, rows = p | beam.Create([articles]) | AnnotateEntities("camel", model_dir=str(model_256))
         assert_that(rows | beam.FlatMap(lambda article_rows: [
             (r["article_id"], r["mention"], r["start_char"], r["canonical"], r["annotator"]) for r in article_rows]),
             equal_to(expected_rows), label="rows")

@@ -144,8 +144,8 @@ def test_annotate_entities_transform_with_the_gazetteer():
     articles = [{"article_id": "a", "date": "2024-06-19", "source": "s", "text": "زار بوتين بكين.\nوبكين ترحب."},
                 {"article_id": "b", "date": None, "source": None, "text": "لا أسماء هنا"}]
     with TestPipeline() as p:
-        out, rows = p | beam.Create(articles) | AnnotateEntities("gazetteer")
-        assert_that(out | beam.Map(lambda a: (a["article_id"], [(e["canonical"], e["mentions"]) for e in a["entities"]])),
+        out, rows = p | beam.Create([articles]) | AnnotateEntities("gazetteer")
+        assert_that(out | beam.FlatMap(lambda batch: batch) | beam.Map(lambda a: (a["article_id"], [(e["canonical"], e["mentions"]) for e in a["entities"]])),
                     equal_to([("a", [("بكين", 2), ("فلاديمير بوتين", 1)]), ("b", [])]), label="summaries")
         assert_that(rows | beam.FlatMap(lambda article_rows: [
             (r["article_id"], r["mention"], r["start_char"], r["annotator"], r["date"]) for r in article_rows]),

@@ -45,7 +45,7 @@ def test_normalize_transform_splits_articles_and_rejects():
     records = [record("نص المقال", record_index=0), record("", record_index=1, date="2024-01-02", source="s")]
     with TestPipeline() as p:
         articles, rejected = p | beam.Create(records) | NormalizeArticles()
-        assert_that(articles | beam.Map(lambda r: (r["record_index"], r["text"])), equal_to([(0, "نص المقال")]),
+        assert_that(articles | beam.FlatMap(lambda batch: batch) | beam.Map(lambda r: (r["record_index"], r["text"])), equal_to([(0, "نص المقال")]),
                     label="articles")
         assert_that(
             rejected | beam.Map(lambda r: (r["record_index"], r["reason"], r["date"], r["source"])),

@@ -165,9 +165,10 @@ def test_pairs_are_verified_together_as_one_by_one():
 
 def with_updates(outputs):
     """The articles as the writer publishes them: updates laid over."""
-    articles, updates = outputs
-    return articles | "LayUpdates" >> beam.FlatMap(
-        lambda article, all_updates: laid_over(pa.Table.from_pylist([article], schema=schemas.ARTICLES), all_updates).to_pylist(),
+    batches, updates = outputs
+    return batches | "LayUpdates" >> beam.FlatMap(
+        lambda batch, all_updates: laid_over(pa.Table.from_pylist(batch, schema=schemas.ARTICLES),
+                                             all_updates).to_pylist(),
         beam.pvalue.AsList(updates)
     )
 
@@ -207,7 +208,7 @@ def test_detect_syndication_finds_exact_near_and_truncated_copies_and_wire_parag
         for i in wire_ids
     ]
     with TestPipeline() as p:
-        result = with_updates(p | beam.Create(docs) | syn.DetectSyndication())
+        result = with_updates(p | beam.Create([docs]) | syn.DetectSyndication())
         assert_that(result | beam.Map(summary), equal_to(expected))
 
 
@@ -216,7 +217,7 @@ def test_copies_below_the_thresholds_are_not_clustered():
     half_rewritten = base[:5] + story(21, 5)
     docs = [article("a", base, "s1"), article("b", half_rewritten, "s2")]
     with TestPipeline() as p:
-        result = with_updates(p | beam.Create(docs) | syn.DetectSyndication())
+        result = with_updates(p | beam.Create([docs]) | syn.DetectSyndication())
         assert_that(result | beam.Map(lambda a: (a["article_id"], a["cluster_size"], a["wire_paragraph_count"])),
                     equal_to([("a", 1, 5), ("b", 1, 5)]))
 

@@ -29,10 +29,11 @@ import zstandard
 from transforms.dates import MONTH_NAMES
 from transforms.files import load_extended_json
 from transforms.packed import members, number_of, numbers_of, run_starts, split_by_shard, unpack
-from transforms.progress import StageMeter, main_output
+from transforms.pool import PooledFn
+from transforms.progress import batch_size, nothing
 from transforms.rejects import ONLY_BOILERPLATE, Rejected, reject_record
 from transforms.text import (
-    ARABIC_LETTER, ARTICLES_PER_BATCH, fold_arabic, fold_paragraphs, lines_of_many, matching_key, paragraph_keys,
+    ARABIC_LETTER, fold_arabic, fold_paragraphs, lines_of_many, matching_key, paragraph_keys,
     paragraphs,
 )
 
@@ -386,41 +387,47 @@ def frequent_in_shard(shard_group, minimum):
     return [(None, (codes[starts][documents_per_code >= minimum].tobytes(),))]
 
 
-class RemoveBoilerplateFn(beam.DoFn):
-    """Applies all three layers to a batch of articles; each article's
-    removed paragraphs go to ``removed`` as one list, articles left with no
-    body to ``rejects``."""
+REMOVED, REJECTS = "removed", "rejects"
 
-    REMOVED, REJECTS = "removed", "rejects"
 
-    def __init__(self, patterns_path):
-        self.patterns_path = patterns_path
+@functools.lru_cache(maxsize=8)
+def _rules(patterns_path):
+    """The compiled rules, once per worker process."""
+    return load_rules(patterns_path)
 
-    def setup(self):
-        self.rules = load_rules(self.patterns_path)
-        self.meter = StageMeter("boilerplate")
 
-    def process(self, batch, source_boilerplate):
-        yield from self.meter.each(self._outputs(batch, source_boilerplate), counted=main_output)
+def keys_of(batch):
+    """A batch of articles as its one ``KeyedBatch``."""
+    return [keyed_batch(batch)]
 
-    def _outputs(self, batch, source_boilerplate):
-        frequent = np.frombuffer(source_boilerplate, dtype=np.uint64)
-        results = remove_boilerplate_from_many(batch, self.rules, frequent)
-        for article, (cleaned, removed) in zip(batch.records, results):
-            if not cleaned["text"] and any(row["reason"] == SOURCE_BOILERPLATE for row in removed):
-                # Layer 2 never takes the last of a body: a source that publishes
-                # the same story many times is not boilerplate.
-                cleaned, removed = remove_boilerplate(article, self.rules)
-            if removed:
-                yield beam.pvalue.TaggedOutput(self.REMOVED, removed)  # one element per article
-            if cleaned["text"]:
-                yield cleaned
-            else:
-                counts = {}
-                for row in removed:
-                    counts[row["reason"]] = counts.get(row["reason"], 0) + 1
-                error = Rejected(ONLY_BOILERPLATE, ", ".join(f"{r}: {n}" for r, n in sorted(counts.items())))
-                yield beam.pvalue.TaggedOutput(self.REJECTS, reject_record(article, error))
+
+def clean_batch(batch, patterns_path, source_boilerplate):
+    """A ``KeyedBatch`` through all three layers: the batch of cleaned
+    articles (if any), the removed paragraphs of the whole batch as one list
+    (tagged ``removed``), and a rejects row (tagged ``rejects``) for each
+    article left with no body. ``source_boilerplate``: layer 2's frequent
+    codes, a sorted array's bytes."""
+    rules = _rules(patterns_path)
+    frequent = np.frombuffer(source_boilerplate, dtype=np.uint64)
+    cleaned_articles, removed_rows, rejected = [], [], []
+    for article, (cleaned, removed) in zip(batch.records, remove_boilerplate_from_many(batch, rules, frequent)):
+        if not cleaned["text"] and any(row["reason"] == SOURCE_BOILERPLATE for row in removed):
+            # Layer 2 never takes the last of a body: a source that publishes
+            # the same story many times is not boilerplate.
+            cleaned, removed = remove_boilerplate(article, rules)
+        removed_rows.extend(removed)
+        if cleaned["text"]:
+            cleaned_articles.append(cleaned)
+        else:
+            counts = {}
+            for row in removed:
+                counts[row["reason"]] = counts.get(row["reason"], 0) + 1
+            error = Rejected(ONLY_BOILERPLATE, ", ".join(f"{r}: {n}" for r, n in sorted(counts.items())))
+            rejected.append(beam.pvalue.TaggedOutput(REJECTS, reject_record(article, error)))
+    outputs = [cleaned_articles] if cleaned_articles else []
+    if removed_rows:
+        outputs.append(beam.pvalue.TaggedOutput(REMOVED, removed_rows))
+    return outputs + rejected
 
 
 def _sorted_codes(_, packed_codes):
@@ -431,30 +438,29 @@ def _sorted_codes(_, packed_codes):
 
 
 class RemoveBoilerplate(beam.PTransform):
-    """Articles in; ``(articles, removed_paragraphs, rejects)`` out, the
-    removed paragraphs as one list per article.
+    """Batches of articles in; ``(article_batches, removed_paragraphs,
+    rejects)`` out, the removed paragraphs as one list per batch.
 
-    Articles go through in batches, so that the text work is vectorised
-    across many articles. Layer 2 counts, per source, the distinct articles
-    each paragraph occurs in (per shard of paragraph codes); codes found
-    in ``min_source_docs`` or more reach every worker as a side input (a few
-    hundred lines per source, whatever the corpus size).
+    Layer 2 counts, per source, the distinct articles each paragraph occurs
+    in (per shard of paragraph codes); codes found in ``min_source_docs`` or
+    more reach every worker as a side input (a few hundred lines per source,
+    whatever the corpus size).
     """
 
-    def __init__(self, patterns_path=None, min_source_docs=DEFAULT_MIN_SOURCE_DOCS, shards=DEFAULT_SHARDS):
+    def __init__(self, patterns_path=None, min_source_docs=DEFAULT_MIN_SOURCE_DOCS, shards=DEFAULT_SHARDS,
+                 processes=1):
         super().__init__()
         self.shards = shards
         self.patterns_path = patterns_path
         self.min_source_docs = min_source_docs
+        self.processes = processes
         load_rules(patterns_path)  # a broken patterns file fails before the run starts
 
-    def expand(self, articles):
+    def expand(self, article_batches):
         minimum = self.min_source_docs
-        batches = (
-            articles
-            | "Batches" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
-            | "Keys" >> beam.Map(keyed_batch).with_output_types(KeyedBatch)
-        )
+        batches = article_batches | "Keys" >> beam.ParDo(
+            PooledFn("boilerplate", keys_of, counted=nothing, processes=self.processes)
+        ).with_output_types(KeyedBatch)
         frequent = (
             batches
             | "ParagraphCodesByShard" >> beam.FlatMap(shard_paragraph_codes, self.shards)
@@ -469,6 +475,7 @@ class RemoveBoilerplate(beam.PTransform):
             | "Sorted" >> beam.MapTuple(_sorted_codes)
         )
         outputs = batches | "ApplyLayers" >> beam.ParDo(
-            RemoveBoilerplateFn(self.patterns_path), source_boilerplate=source_boilerplate
-        ).with_outputs(RemoveBoilerplateFn.REMOVED, RemoveBoilerplateFn.REJECTS, main="articles")
-        return outputs.articles, outputs[RemoveBoilerplateFn.REMOVED], outputs[RemoveBoilerplateFn.REJECTS]
+            PooledFn("boilerplate", clean_batch, self.patterns_path, counted=batch_size, processes=self.processes),
+            source_boilerplate,
+        ).with_outputs(REMOVED, REJECTS, main="articles")
+        return outputs.articles, outputs[REMOVED], outputs[REJECTS]

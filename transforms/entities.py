@@ -18,8 +18,9 @@ to exactly its ``mention``.
 import apache_beam as beam
 
 from transforms import camel_ner
-from transforms.progress import StageMeter, main_output
 from transforms.gazetteer import ANNOTATOR as GAZETTEER, Gazetteer, annotate, load_spec, mention_row
+from transforms.pool import PooledFn
+from transforms.progress import StageMeter, batch_size, main_output
 
 CAMEL, AUTO = "camel", "auto"
 ANNOTATORS = (AUTO, GAZETTEER, CAMEL)
@@ -78,42 +79,51 @@ def resolved_mentions(gazetteer, text, spans):
     return mentions
 
 
-class EntityRowsFn(beam.DoFn):
-    """An article (``gazetteer``), or RunInference's result for one
-    (``camel``: the article and its model spans), in; the article with its
-    summary out, its mention rows to ``entities`` as one list."""
+ENTITIES = "entities"
 
-    ENTITIES = "entities"
 
-    def __init__(self, annotator, gazetteer_path):
-        self.annotator = annotator
+def annotate_batch(batch, gazetteer_path):
+    """A batch of articles through the gazetteer: the batch of annotated
+    articles, then all its mention rows as one list (tagged ``entities``)."""
+    gazetteer = Gazetteer.shared(gazetteer_path)
+    articles, rows = [], []
+    for article in batch:
+        out, article_rows = annotated(article, annotate(gazetteer, article["text"]), GAZETTEER)
+        articles.append(out)
+        rows.extend(article_rows)
+    return [articles] + ([beam.pvalue.TaggedOutput(ENTITIES, rows)] if rows else [])
+
+
+class CamelRowsFn(beam.DoFn):
+    """RunInference's result for one article (the article and its model
+    spans) in; the article with its summary out, its mention rows to
+    ``entities`` as one list."""
+
+    def __init__(self, gazetteer_path):
         self.gazetteer_path = gazetteer_path
 
     def setup(self):
         self.gazetteer = Gazetteer.shared(self.gazetteer_path)
         self.meter = StageMeter("entities")
 
-    def process(self, element):
-        yield from self.meter.each(self._outputs(element), counted=main_output)
+    def process(self, result):
+        yield from self.meter.each(self._outputs(result), counted=main_output)
 
-    def _outputs(self, element):
-        if self.annotator == GAZETTEER:
-            article = element
-            mentions = annotate(self.gazetteer, article["text"])
-        else:
-            article = element.example
-            mentions = resolved_mentions(self.gazetteer, article["text"], element.inference)
-        out, rows = annotated(article, mentions, self.annotator)
+    def _outputs(self, result):
+        article = result.example
+        out, rows = annotated(article, resolved_mentions(self.gazetteer, article["text"], result.inference), CAMEL)
         if rows:
-            yield beam.pvalue.TaggedOutput(self.ENTITIES, rows)  # one element per article
+            yield beam.pvalue.TaggedOutput(ENTITIES, rows)  # one element per article
         yield out
 
 
 class AnnotateEntities(beam.PTransform):
-    """Articles in; ``(articles, entity_rows)`` out, the rows as one list per
-    article that has mentions."""
+    """Batches of articles in; ``(articles, entity_rows)`` out: with the
+    gazetteer, batches of articles and one list of rows per batch; with the
+    camel model, one article and one list of rows per article (RunInference
+    makes its own batches)."""
 
-    def __init__(self, annotator=AUTO, gazetteer_path=None, model_dir=None, precision="float32"):
+    def __init__(self, annotator=AUTO, gazetteer_path=None, model_dir=None, precision="float32", processes=1):
         super().__init__()
         if precision not in PRECISIONS:
             raise ValueError(f"--ner_precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
@@ -121,16 +131,24 @@ class AnnotateEntities(beam.PTransform):
         self.annotator = choose_annotator(annotator, self.model_dir)
         self.gazetteer_path = gazetteer_path
         self.precision = precision
+        self.processes = processes
         load_spec(gazetteer_path)  # a broken lexicon file fails before the run starts
 
-    def expand(self, articles):
+    def expand(self, article_batches):
         if self.annotator == CAMEL:
             from apache_beam.ml.inference.base import RunInference  # imports torch: only for this annotator
 
             from transforms.camel_inference import CamelArticleModelHandler
 
             handler = CamelArticleModelHandler(self.model_dir, bfloat16=self.precision == "bfloat16")
-            articles = articles | "CamelNer" >> RunInference(handler)
-        outputs = articles | "EntityRows" >> beam.ParDo(EntityRowsFn(self.annotator, self.gazetteer_path)).with_outputs(
-            EntityRowsFn.ENTITIES, main="articles")
-        return outputs.articles, outputs[EntityRowsFn.ENTITIES]
+            outputs = (
+                article_batches
+                | "Articles" >> beam.FlatMap(lambda batch: batch)
+                | "CamelNer" >> RunInference(handler)
+                | "EntityRows" >> beam.ParDo(CamelRowsFn(self.gazetteer_path)).with_outputs(ENTITIES, main="articles")
+            )
+        else:
+            outputs = article_batches | "EntityRows" >> beam.ParDo(PooledFn(
+                "entities", annotate_batch, self.gazetteer_path, counted=batch_size, processes=self.processes,
+            )).with_outputs(ENTITIES, main="articles")
+        return outputs.articles, outputs[ENTITIES]

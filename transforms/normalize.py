@@ -7,9 +7,10 @@ away records whose body is missing or absurdly long.
 import apache_beam as beam
 
 from transforms import rejects
-from transforms.progress import StageMeter, main_output
+from transforms.pool import PooledFn
+from transforms.progress import batch_size
 from transforms.rejects import Rejected
-from transforms.text import clean_text, paragraphs
+from transforms.text import ARTICLES_PER_BATCH, clean_text, paragraphs
 
 DEFAULT_MAX_ARTICLE_CHARS = 1_000_000
 DEFAULT_MAX_TITLE_CHARS = 1_000
@@ -40,36 +41,39 @@ def normalize_article(record, max_article_chars=DEFAULT_MAX_ARTICLE_CHARS,
     return out
 
 
-class NormalizeArticleFn(beam.DoFn):
-    REJECTS = "rejects"
+REJECTS = "rejects"
 
-    def __init__(self, max_article_chars, max_title_chars):
-        self.max_article_chars = max_article_chars
-        self.max_title_chars = max_title_chars
 
-    def setup(self):
-        self.meter = StageMeter("normalize")
-
-    def process(self, record):
-        yield from self.meter.each(self._article_or_reject(record), counted=main_output)
-
-    def _article_or_reject(self, record):
+def normalize_batch(records, max_article_chars, max_title_chars):
+    """A batch of records in; the batch of their cleaned articles (if any),
+    then a rejects row (tagged ``rejects``) for each record turned away."""
+    articles, rejected = [], []
+    for record in records:
         try:
-            yield normalize_article(record, self.max_article_chars, self.max_title_chars)
+            articles.append(normalize_article(record, max_article_chars, max_title_chars))
         except Rejected as error:
-            yield beam.pvalue.TaggedOutput(self.REJECTS, rejects.reject_record(record, error))
+            rejected.append(beam.pvalue.TaggedOutput(REJECTS, rejects.reject_record(record, error)))
+    return ([articles] if articles else []) + rejected
 
 
 class NormalizeArticles(beam.PTransform):
-    """Records in; ``(articles, rejects)`` out."""
+    """Records in; ``(article_batches, rejects)`` out: from here on articles
+    travel in batches, so that each step's per-element cost is paid once per
+    batch and its numpy work covers many articles."""
 
-    def __init__(self, max_article_chars=DEFAULT_MAX_ARTICLE_CHARS, max_title_chars=DEFAULT_MAX_TITLE_CHARS):
+    def __init__(self, max_article_chars=DEFAULT_MAX_ARTICLE_CHARS, max_title_chars=DEFAULT_MAX_TITLE_CHARS,
+                 processes=1):
         super().__init__()
         self.max_article_chars = max_article_chars
         self.max_title_chars = max_title_chars
+        self.processes = processes
 
     def expand(self, records):
-        outputs = records | "Normalize" >> beam.ParDo(
-            NormalizeArticleFn(self.max_article_chars, self.max_title_chars)
-        ).with_outputs(NormalizeArticleFn.REJECTS, main="articles")
-        return outputs.articles, outputs[NormalizeArticleFn.REJECTS]
+        outputs = (
+            records
+            | "Batches" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
+            | "Normalize" >> beam.ParDo(PooledFn(
+                "normalize", normalize_batch, self.max_article_chars, self.max_title_chars, counted=batch_size,
+                processes=self.processes)).with_outputs(REJECTS, main="articles")
+        )
+        return outputs.articles, outputs[REJECTS]

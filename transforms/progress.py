@@ -70,6 +70,16 @@ def main_output(output):
     return not isinstance(output, TaggedOutput)
 
 
+def batch_size(output):
+    """The items of a batch sent to a DoFn's main output, 0 for a tagged one."""
+    return len(output) if main_output(output) else 0
+
+
+def nothing(_):
+    """For a step whose items its stage counts elsewhere."""
+    return 0
+
+
 class StageMeter:
     """A stage's counters. ``each`` passes the stage's outputs on, timing
     only the making of them (a fused runner runs the next stages inside

@@ -18,7 +18,7 @@ import apache_beam as beam
 import numpy as np
 
 from transforms.packed import found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack
-from transforms.progress import StageMeter
+from transforms.pool import PooledFn
 from transforms.text import ARTICLES_PER_BATCH, key_codes
 
 SHINGLE_WORDS = 3
@@ -454,19 +454,9 @@ def cluster_updates(_, edge_lists):
         yield {"article_id": article_id, **fields}
 
 
-class DescribeFn(beam.DoFn):
-    """A batch of articles in; its ``describe_articles``, with each
-    article's number (what the candidate pairs and the join are keyed by)
-    first, out."""
-
-    def __init__(self, wire_min_words):
-        self.wire_min_words = wire_min_words
-
-    def setup(self):
-        self.meter = StageMeter("syndication")
-
-    def process(self, batch):
-        yield from self.meter.each([numbered_description(batch, self.wire_min_words)], counted=_articles_described)
+def description_of(batch, wire_min_words):
+    """A batch of articles as its one ``numbered_description``."""
+    return [numbered_description(batch, wire_min_words)]
 
 
 def _articles_described(described):
@@ -569,39 +559,50 @@ def features_to_pairs(described, candidates):
         yield int(numbers[index]), (_FEATURES, features[index])
 
 
-def _split_tagged(tagged):
-    """An article's features and the other values grouped with them."""
+def _split_tagged(number, tagged):
+    """An article's features and the other values grouped with them. A
+    pair without its second article's features means the runner lost
+    elements between stages: a clear failure, not a wrong answer."""
     features, others = None, []
     for tag, value in tagged:
         if tag == _FEATURES:
             features = value
         else:
             others.append(value)
+    if features is None:
+        raise MissingFeatures(f"the features of article number {number} never reached its "
+                              f"{len(others)} candidate pair(s): elements were lost between stages")
     return features, others
+
+
+class MissingFeatures(RuntimeError):
+    """Raised when the runner has lost an article's features."""
 
 
 def _verify_joined(groups, wire_threshold):
     """The pairs of some joined groups (each: a second article's features
     and those of its first articles), verified all at once."""
     pairs = []
-    for _, tagged in groups:
-        features, firsts = _split_tagged(tagged)
+    for number, tagged in groups:
+        features, firsts = _split_tagged(number, tagged)
         pairs.extend((first, features) for first in firsts)
     return verify_pairs(pairs, wire_threshold)
 
 
-def with_defaults(article):
-    """The article as syndication leaves it when it is in no copy relation:
-    its own cluster of one, no wire paragraphs."""
-    return {**article, **singleton(article["article_id"]), **wire_summary([])}
+def with_defaults(batch):
+    """A batch's articles as syndication leaves them when they are in no
+    copy relation: each its own cluster of one, no wire paragraphs."""
+    no_wire = wire_summary([])
+    return [{**article, **singleton(article["article_id"]), **no_wire} for article in batch]
 
 
 class DetectSyndication(beam.PTransform):
-    """Articles in; ``(articles, article_updates)`` out: every article with
-    the fields of an article in no copy relation, and, for those in one, an
-    update (``article_id``, ``date``, ``source`` and the fields that differ).
+    """Batches of articles in; ``(article_batches, article_updates)`` out:
+    every article with the fields of an article in no copy relation, and,
+    for those in one, an update (``article_id``, ``date``, ``source`` and
+    the fields that differ).
 
-    Articles are described in batches (``describe_articles``), so that the
+    Each batch is described at once (``describe_articles``), so that the
     numpy work is paid once per batch. The writer lays updates over the
     articles where each partition's rows are together anyway, so the
     articles are not shuffled once more.
@@ -609,19 +610,20 @@ class DetectSyndication(beam.PTransform):
 
     def __init__(self, jaccard=DEFAULT_JACCARD, containment=DEFAULT_CONTAINMENT,
                  wire_containment=DEFAULT_WIRE_CONTAINMENT, wire_min_words=DEFAULT_WIRE_MIN_WORDS,
-                 shards=DEFAULT_SHARDS):
+                 shards=DEFAULT_SHARDS, processes=1):
         super().__init__()
+        self.processes = processes
         self.shards = shards
         self.jaccard = jaccard
         self.containment = containment
         self.wire_containment = wire_containment
         self.wire_min_words = wire_min_words
 
-    def expand(self, articles):
+    def expand(self, article_batches):
         described = (
-            articles
-            | "Batches" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
-            | "Describe" >> beam.ParDo(DescribeFn(self.wire_min_words))
+            article_batches
+            | "Describe" >> beam.ParDo(PooledFn("syndication", description_of, self.wire_min_words,
+                                                counted=_articles_described, processes=self.processes))
         )
         candidates = (
             described
@@ -653,4 +655,4 @@ class DetectSyndication(beam.PTransform):
             | "WireFields" >> beam.MapTuple(wire_update)
         )
         updates = (copy_updates, wire_updates) | "AllUpdates" >> beam.Flatten()
-        return articles | "Defaults" >> beam.Map(with_defaults), updates
+        return article_batches | "Defaults" >> beam.Map(with_defaults), updates

@@ -20,13 +20,14 @@ import pyarrow.parquet as pq
 
 import schemas
 from transforms import files
-from transforms.progress import StageMeter
+from transforms.pool import PooledFn
+from transforms.progress import StageMeter, nothing
 from transforms.report import REPORT_NAME, build_report, write_report
 
 STAGING_FOLDER = "_staging"
 ARTICLE_UPDATES = "article_updates"
 DEFAULT_ROWS_PER_FILE = 200_000
-ROWS_PER_PART = 500  # elements (rows, or one article's rows) turned into Arrow tables at a time
+ROWS_PER_PART = 2000  # rows turned into Arrow tables at a time
 
 
 def new_run_id():
@@ -47,18 +48,23 @@ def partition_key(row):
     return date, row.get("source")
 
 
+def rows_in(element):
+    """How many rows an element holds: a row, or a list of rows."""
+    return len(element) if isinstance(element, list) else 1
+
+
 def partitioned_tables(batch, table):
-    """A batch of one table's rows (each element a row, or a list of one
-    article's rows) as one Arrow table per partition, for the shuffle:
-    ``(partition, (table, ipc_bytes))``. Compact, columnar bytes cost the
-    runner far less to hold and move than a dict per row."""
+    """A batch of one table's rows (each element a row, or a list of rows)
+    as one Arrow table per partition, for the shuffle: ``[(partition,
+    (table, ipc_bytes))]``. Compact, columnar bytes cost the runner far
+    less to hold and move than a dict per row."""
     by_partition = {}
     for element in batch:
         for row in element if isinstance(element, list) else [element]:
             by_partition.setdefault(partition_key(row), []).append(row)
     schema = schemas.TABLES[table]
-    for key, rows in by_partition.items():
-        yield key, (table, ipc_bytes(pa.Table.from_pylist(rows, schema=schema)))
+    return [(key, (table, ipc_bytes(pa.Table.from_pylist(rows, schema=schema))))
+            for key, rows in by_partition.items()]
 
 
 _IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
@@ -260,7 +266,7 @@ class PublishFn(beam.DoFn):
 
 class WriteTables(beam.PTransform):
     """Rows of every table in (a dict ``table -> PCollection`` of rows, or of
-    lists of rows of one article), published partitions and a run report out.
+    lists of rows), published partitions and a run report out.
 
     The dict may also hold ``ARTICLE_UPDATES``: rows with ``article_id``,
     ``date``, ``source`` and columns to lay over that article's row.
@@ -268,8 +274,9 @@ class WriteTables(beam.PTransform):
     ``counts`` is a PCollection of ``(name, number)`` pairs for the report.
     """
 
-    def __init__(self, output, run_info, rows_per_file=DEFAULT_ROWS_PER_FILE):
+    def __init__(self, output, run_info, rows_per_file=DEFAULT_ROWS_PER_FILE, processes=1):
         super().__init__()
+        self.processes = processes
         self.output = output.rstrip("/")
         self.run_info = run_info
         self.rows_per_file = rows_per_file
@@ -281,8 +288,10 @@ class WriteTables(beam.PTransform):
             rows | f"Key{table.title()}" >> beam.Map(_update_part)
             if table == ARTICLE_UPDATES else
             rows
-            | f"Batch{table.title()}" >> beam.BatchElements(min_batch_size=ROWS_PER_PART, max_batch_size=ROWS_PER_PART)
-            | f"Partition{table.title()}" >> beam.FlatMap(partitioned_tables, table)
+            | f"Batch{table.title()}" >> beam.BatchElements(
+                min_batch_size=ROWS_PER_PART, max_batch_size=ROWS_PER_PART, element_size_fn=rows_in)
+            | f"Partition{table.title()}" >> beam.ParDo(
+                PooledFn("write", partitioned_tables, table, counted=nothing, processes=self.processes))
             for table, rows in tables.items()
         ]
         descriptors = (
