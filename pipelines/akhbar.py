@@ -5,7 +5,11 @@ in ``transforms/``.
 """
 
 import argparse
+import contextlib
+import os
+import shutil
 import sys
+import tempfile
 import time
 
 import apache_beam as beam
@@ -14,9 +18,12 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from transforms.boilerplate import DEFAULT_MIN_SOURCE_DOCS, RemoveBoilerplate
 from transforms.entities import AUTO, AnnotateEntities
 from transforms.metadata import LoadManifests, ResolveMetadata, manifests_for
-from transforms.pool import default_processes
 from transforms.normalize import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_TITLE_CHARS, NormalizeArticles
+from transforms.pool import default_processes
+from transforms.progress import stage_figures
 from transforms.read import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, ReadArticleFiles
+from transforms.report import CountEach, format_report, read_report, write_report
+from transforms.spill import SPILL_DIR
 from transforms.syndication import (
     DEFAULT_CONTAINMENT,
     DEFAULT_JACCARD,
@@ -24,8 +31,6 @@ from transforms.syndication import (
     DEFAULT_WIRE_MIN_WORDS,
     DetectSyndication,
 )
-from transforms.progress import stage_figures
-from transforms.report import CountEach, format_report, read_report, write_report
 from transforms.write import ARTICLE_UPDATES, DEFAULT_ROWS_PER_FILE, WriteTables, new_run_id
 
 DESCRIPTION = (
@@ -93,6 +98,10 @@ OPTIONS = (
      "support, with a few labels different. Default: %(default)s."),
     ("--rows_per_file", int, DEFAULT_ROWS_PER_FILE,
      "Rows per Parquet file inside a partition. Default: %(default)s."),
+    ("--spill_dir", str, None,
+     "Local folder where a local run keeps the data that waits between stages (batches of articles, "
+     "syndication features, rows for the writer), about the compressed size of the input; removed at the "
+     "end. Default: the system's temporary folder."),
     ("--processes", int, 0,
      "Worker processes for the heavy steps of a local run (0: one per core with the local DirectRunner, "
      "1 on any other runner, which brings its own workers). Default: %(default)s."),
@@ -111,16 +120,35 @@ class AkhbarOptions(PipelineOptions):
                 parser.add_argument(name, type=kind, default=default, help=help_text)
 
 
+def runs_locally(pipeline_options):
+    """Whether the job runs on this machine's DirectRunner."""
+    return pipeline_options.view_as(StandardOptions).runner in (None, "DirectRunner", "direct")
+
+
 def local_processes(pipeline_options, requested):
     """How many pool processes the heavy steps use: ``requested``, or for 0,
     one per core with the in-process DirectRunner and 1 elsewhere."""
     if requested:
         return requested
-    standard = pipeline_options.view_as(StandardOptions)
     direct = pipeline_options.view_as(DirectOptions)
-    in_process = (standard.runner in (None, "DirectRunner", "direct")
-                  and direct.direct_running_mode == "in_memory" and (direct.direct_num_workers or 1) == 1)
-    return default_processes() if in_process else 1
+    in_process = direct.direct_running_mode == "in_memory" and (direct.direct_num_workers or 1) == 1
+    return default_processes() if runs_locally(pipeline_options) and in_process else 1
+
+
+@contextlib.contextmanager
+def spilling(pipeline_options, options, run_id):
+    """For a local run, a spill folder for the values that wait between
+    stages (``transforms.spill``), removed however the run ends."""
+    if not runs_locally(pipeline_options):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix=f"akhbar-spill-{run_id}-", dir=options.spill_dir)
+    os.environ[SPILL_DIR] = folder
+    try:
+        yield
+    finally:
+        del os.environ[SPILL_DIR]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def build(pipeline, options, run_info, processes=1):
@@ -186,7 +214,7 @@ def run(argv=None):
         "inputs": list(options.input),
         "output": options.output,
     }
-    with beam.Pipeline(options=pipeline_options) as pipeline:
+    with spilling(pipeline_options, options, run_info["run_id"]), beam.Pipeline(options=pipeline_options) as pipeline:
         build(pipeline, options, run_info, local_processes(pipeline_options, options.processes))
     report = read_report(options.output)
     report["stages"] = stage_figures(pipeline.result.metrics())

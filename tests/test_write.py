@@ -10,6 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 import schemas
 from tests.conftest import read_table
+from transforms.spill import loaded
 from transforms.syndication import singleton
 from transforms.write import (
     STAGING_FOLDER,
@@ -64,7 +65,7 @@ def test_sorted_table_is_independent_of_arrival_order_with_nulls_first():
 
 def test_partitioned_tables_split_a_batch_by_partition_and_round_trip():
     batch = [article("a1"), [article("a2", "2024-07-04", "khabaryn"), article("a3")], article("a4", None, None)]
-    parts = {key: (table, table_from_ipc(data)) for key, (table, data) in partitioned_tables(batch, "articles")}
+    parts = {key: (table, table_from_ipc(loaded(data))) for key, (table, data) in partitioned_tables(batch, "articles")}
     assert {key: [row["article_id"] for row in part.to_pylist()] for key, (_, part) in parts.items()} == {
         ("2024-06-19", "aawsat"): ["a1", "a3"], ("2024-07-04", "khabaryn"): ["a2"], (None, None): ["a4"]}
     assert all(table == "articles" and part.schema.equals(schemas.ARTICLES) for table, part in parts.values())

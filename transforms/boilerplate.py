@@ -17,14 +17,12 @@ For ``.txt`` input the title is the first line that is not chrome.
 
 import functools
 import pathlib
-import pickle
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import apache_beam as beam
 import numpy as np
-import zstandard
 
 from transforms.dates import MONTH_NAMES
 from transforms.files import load_extended_json
@@ -32,6 +30,7 @@ from transforms.packed import members, number_of, numbers_of, run_starts, split_
 from transforms.pool import PooledFn
 from transforms.progress import batch_size, nothing
 from transforms.rejects import ONLY_BOILERPLATE, Rejected, reject_record
+from transforms.spill import SpillingCoder
 from transforms.text import (
     ARABIC_LETTER, fold_arabic, fold_paragraphs, lines_of_many, matching_key, paragraph_keys,
     paragraphs,
@@ -252,29 +251,7 @@ class KeyedBatch(NamedTuple):
     codes: np.ndarray
 
 
-class KeyedBatchCoder(beam.coders.Coder):
-    """Pickles a ``KeyedBatch`` once and compresses it (zstd, level 1):
-    batches wait in the runner's memory until layer 2's counts are done,
-    and compressed they take about a quarter of the space. Their size,
-    which the runner samples for its metrics, is estimated from the texts'
-    lengths, where the default coder would pickle the batch a second time."""
-
-    def encode(self, batch):
-        return _COMPRESSOR.compress(pickle.dumps(tuple(batch), pickle.HIGHEST_PROTOCOL))
-
-    def decode(self, encoded):
-        return KeyedBatch(*pickle.loads(zstandard.ZstdDecompressor().decompress(encoded)))
-
-    def is_deterministic(self):
-        return False
-
-    def estimate_size(self, batch):
-        # about 2 bytes per Arabic character, once in the text and once in the keys, compressed 4 to 1
-        return sum(len(record.get("text") or "") + len(record.get("title") or "") for record in batch.records)
-
-
-_COMPRESSOR = zstandard.ZstdCompressor(level=1)
-beam.coders.registry.register_coder(KeyedBatch, KeyedBatchCoder)
+beam.coders.registry.register_coder(KeyedBatch, SpillingCoder)  # they wait for layer 2's counts
 
 
 def keyed_batch(records):

@@ -23,6 +23,7 @@ import apache_beam as beam
 from apache_beam.transforms.window import GlobalWindows
 
 from transforms.progress import StageMeter, main_output
+from transforms.spill import SPILL_DIR
 
 _IN_FLIGHT_PER_PROCESS = 2
 _POOLS = {}
@@ -62,8 +63,13 @@ def _windowed(output):
     return GlobalWindows.windowed_value(output)
 
 
-def _timed(work, element, *args):
-    """``(seconds, outputs)`` of ``work``, measured where it runs."""
+def _timed(spill_dir, work, element, *args):
+    """``(seconds, outputs)`` of ``work``, measured where it runs, with the
+    calling process's spill folder (a pool outlives runs)."""
+    if spill_dir:
+        os.environ[SPILL_DIR] = spill_dir
+    else:
+        os.environ.pop(SPILL_DIR, None)
     started = time.perf_counter()
     outputs = work(element, *args)
     return time.perf_counter() - started, outputs
@@ -91,9 +97,10 @@ class PooledFn(beam.DoFn):
 
     def process(self, element, *side_inputs):
         if self.pool is None:
-            yield from self._metered(_timed(self.work, element, *self.args, *side_inputs))
+            yield from self._metered(_timed(os.environ.get(SPILL_DIR), self.work, element, *self.args, *side_inputs))
             return
-        self.pending.append(self.pool.submit(_timed, self.work, element, *self.args, *side_inputs))
+        self.pending.append(self.pool.submit(
+            _timed, os.environ.get(SPILL_DIR), self.work, element, *self.args, *side_inputs))
         while len(self.pending) > _IN_FLIGHT_PER_PROCESS * self.processes or (
                 self.pending and self.pending[0].done()):
             yield from self._metered(self.pending.popleft().result())

@@ -13,12 +13,14 @@ shared wire copy.
 """
 
 import collections
+from typing import NamedTuple
 
 import apache_beam as beam
 import numpy as np
 
 from transforms.packed import found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack
 from transforms.pool import PooledFn
+from transforms.spill import SpillingCoder
 from transforms.text import ARTICLES_PER_BATCH, key_codes
 
 SHINGLE_WORDS = 3
@@ -454,19 +456,33 @@ def cluster_updates(_, edge_lists):
         yield {"article_id": article_id, **fields}
 
 
+class Description(NamedTuple):
+    """``describe_articles`` of a batch, with each article's number (what
+    the candidate pairs and the join are keyed by)."""
+
+    numbers: np.ndarray
+    features: list
+    bucket_keys: np.ndarray
+    owners: np.ndarray
+
+
+# the features wait for the candidate pairs
+beam.coders.registry.register_coder(Description, SpillingCoder)
+
+
 def description_of(batch, wire_min_words):
     """A batch of articles as its one ``numbered_description``."""
     return [numbered_description(batch, wire_min_words)]
 
 
 def _articles_described(described):
-    return len(described[1])
+    return len(described.features)
 
 
 def numbered_description(batch, wire_min_words):
-    """``describe_articles`` of a batch, with each article's number first."""
+    """The ``Description`` of a batch of articles."""
     features, keys, owners = describe_articles(batch, wire_min_words)
-    return np.array([number_of(node[0]) for node, _ in features], dtype=np.uint64), features, keys, owners
+    return Description(np.array([number_of(node[0]) for node, _ in features], dtype=np.uint64), features, keys, owners)
 
 
 def shard_bucket_keys(described, shards):
@@ -623,7 +639,8 @@ class DetectSyndication(beam.PTransform):
         described = (
             article_batches
             | "Describe" >> beam.ParDo(PooledFn("syndication", description_of, self.wire_min_words,
-                                                counted=_articles_described, processes=self.processes))
+                                                counted=_articles_described, processes=self.processes)
+                                       ).with_output_types(Description)
         )
         candidates = (
             described

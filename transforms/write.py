@@ -23,6 +23,7 @@ from transforms import files
 from transforms.pool import PooledFn
 from transforms.progress import StageMeter, nothing
 from transforms.report import REPORT_NAME, build_report, write_report
+from transforms.spill import loaded, stored
 
 STAGING_FOLDER = "_staging"
 ARTICLE_UPDATES = "article_updates"
@@ -63,7 +64,7 @@ def partitioned_tables(batch, table):
         for row in element if isinstance(element, list) else [element]:
             by_partition.setdefault(partition_key(row), []).append(row)
     schema = schemas.TABLES[table]
-    return [(key, (table, ipc_bytes(pa.Table.from_pylist(rows, schema=schema))))
+    return [(key, (table, stored(ipc_bytes(pa.Table.from_pylist(rows, schema=schema)))))
             for key, rows in by_partition.items()]
 
 
@@ -177,7 +178,7 @@ class WritePartitionFn(beam.DoFn):
             if table == ARTICLE_UPDATES:
                 updates.extend(part)
             else:
-                tables.setdefault(table, []).append(table_from_ipc(part))
+                tables.setdefault(table, []).append(table_from_ipc(loaded(part)))
         tables = {table: pa.concat_tables(pieces) for table, pieces in tables.items()}
         if updates and "articles" in tables:
             tables["articles"] = laid_over(tables["articles"], updates)

@@ -1,0 +1,36 @@
+import os
+
+import numpy as np
+import pytest
+
+from transforms.spill import MIN_SPILL_BYTES, SPILL_DIR, SpillingCoder, loaded, stored
+
+
+@pytest.fixture
+def spill_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv(SPILL_DIR, str(tmp_path))
+    return tmp_path
+
+
+def test_without_a_spill_folder_values_travel_inline(monkeypatch):
+    monkeypatch.delenv(SPILL_DIR, raising=False)
+    big = os.urandom(MIN_SPILL_BYTES * 2)
+    assert bytes(loaded(stored(big))) == big and len(stored(big)) == len(big) + 1
+
+
+def test_large_values_go_to_a_file_and_only_its_name_crosses(spill_dir):
+    big, small = os.urandom(MIN_SPILL_BYTES * 2), b"tiny"
+    reference = stored(big)
+    assert len(reference) < 200 and [p.stat().st_size for p in spill_dir.iterdir()] == [len(big)]
+    assert bytes(loaded(reference)) == big
+    assert bytes(loaded(stored(small))) == small and len(list(spill_dir.iterdir())) == 1
+
+
+def test_spilling_coder_round_trips_a_batch_through_a_file(spill_dir):
+    batch = [{"article_id": f"a{i}", "text": os.urandom(3000).hex(), "codes": np.arange(i)} for i in range(50)]
+    coder = SpillingCoder()
+    encoded = coder.encode(batch)
+    assert len(encoded) < 200 and len(list(spill_dir.iterdir())) == 1
+    back = coder.decode(encoded)
+    assert [a["article_id"] for a in back] == [a["article_id"] for a in batch]
+    assert back[7]["text"] == batch[7]["text"] and np.array_equal(back[7]["codes"], batch[7]["codes"])

@@ -1,0 +1,62 @@
+"""Large values that wait at a barrier, kept on local disk instead of in the
+runner's memory.
+
+The local DirectRunner holds every PCollection that crosses a barrier (a
+side input that is not ready yet, a GroupByKey) in its own memory. Batches
+of articles, their syndication features and the Arrow tables for the
+writer are most of a run's data, so there they are written to files under
+the folder named by ``$AKHBAR_SPILL_DIR`` and only the file's name crosses
+the runner. The launcher sets that folder for local runs and removes it at
+the end; unset (a cluster runner, whose shuffle holds data itself, or a
+test), values travel inline.
+"""
+
+import os
+import pickle
+import uuid
+
+import apache_beam as beam
+import zstandard
+
+SPILL_DIR = "AKHBAR_SPILL_DIR"
+MIN_SPILL_BYTES = 64 * 1024  # smaller values are not worth a file
+_INLINE, _FILE = b"\0", b"\1"
+_COMPRESSOR = zstandard.ZstdCompressor(level=1)
+
+
+def stored(payload):
+    """``payload`` (bytes) as it crosses the runner: inline, or the name of
+    the file it was written to."""
+    folder = os.environ.get(SPILL_DIR)
+    if not folder or len(payload) < MIN_SPILL_BYTES:
+        return _INLINE + payload
+    path = os.path.join(folder, uuid.uuid4().hex)
+    with open(path, "wb") as handle:
+        handle.write(payload)
+    return _FILE + path.encode()
+
+
+def loaded(value):
+    """The bytes ``stored`` was given."""
+    if value[:1] == _INLINE:
+        return memoryview(value)[1:]
+    with open(value[1:].decode(), "rb") as handle:
+        return handle.read()
+
+
+class SpillingCoder(beam.coders.Coder):
+    """Pickles a value once, compresses it (zstd level 1: Arabic text to
+    about a quarter) and ``stored`` it. Its size, which the runner samples
+    for its metrics, is estimated from what crosses the runner."""
+
+    def encode(self, value):
+        return stored(_COMPRESSOR.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+
+    def decode(self, encoded):
+        return pickle.loads(zstandard.ZstdDecompressor().decompress(loaded(encoded)))
+
+    def is_deterministic(self):
+        return False
+
+    def estimate_size(self, value):
+        return 64
