@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import schemas
 from transforms import files
 from transforms.pool import PooledFn
-from transforms.progress import StageMeter, nothing
+from transforms.progress import nothing
 from transforms.report import REPORT_NAME, build_report, write_report
 from transforms.spill import loaded, stored
 
@@ -157,32 +157,22 @@ def part_name(number):
     return f"part-{number:05d}.parquet"
 
 
-class WritePartitionFn(beam.DoFn):
-    """One grouped partition in, its staged files written, a descriptor out."""
-
-    def __init__(self, staging, rows_per_file):
-        self.staging = staging
-        self.rows_per_file = rows_per_file
-
-    def setup(self):
-        self.fs, self.staging_path = files.filesystem(self.staging)
-        self.meter = StageMeter("write")
-
-    def process(self, keyed_parts):
-        yield from self.meter.each(self._written(keyed_parts))
-
-    def _written(self, keyed_parts):
-        key, parts = keyed_parts
-        tables, updates = {}, []
-        for table, part in parts:
-            if table == ARTICLE_UPDATES:
-                updates.extend(part)
-            else:
-                tables.setdefault(table, []).append(table_from_ipc(loaded(part)))
-        tables = {table: pa.concat_tables(pieces) for table, pieces in tables.items()}
-        if updates and "articles" in tables:
-            tables["articles"] = laid_over(tables["articles"], updates)
-        yield write_partition(self.fs, self.staging_path, key, tables, self.rows_per_file)
+def staged_partition(keyed_parts, staging, rows_per_file):
+    """One grouped partition (its Arrow tables, as ``stored``, and its
+    article updates) in; its staged files written and ``[descriptor]`` for
+    the publish step out."""
+    key, parts = keyed_parts
+    tables, updates = {}, []
+    for table, part in parts:
+        if table == ARTICLE_UPDATES:
+            updates.extend(part)
+        else:
+            tables.setdefault(table, []).append(table_from_ipc(loaded(part)))
+    tables = {table: pa.concat_tables(pieces) for table, pieces in tables.items()}
+    if updates and "articles" in tables:
+        tables["articles"] = laid_over(tables["articles"], updates)
+    fs, staging_path = files.filesystem(staging)
+    return [write_partition(fs, staging_path, key, tables, rows_per_file)]
 
 
 def stage_empty_tables(fs, staging, descriptors):
@@ -299,7 +289,8 @@ class WriteTables(beam.PTransform):
             parts
             | "AllTables" >> beam.Flatten()
             | "GroupByPartition" >> beam.GroupByKey()
-            | "WriteStaged" >> beam.ParDo(WritePartitionFn(self.staging, self.rows_per_file))
+            | "WriteStaged" >> beam.ParDo(PooledFn(
+                "write", staged_partition, self.staging, self.rows_per_file, processes=self.processes))
         )
         pipeline = descriptors.pipeline
         return (
