@@ -7,7 +7,7 @@ OUTPUT ?= out
 WHEELS := $(wildcard /opt/wheels)
 TORCH ?= torch==2.13.0
 
-.PHONY: install test run bench bench-quality bench-ner bench-camel clean
+.PHONY: install test run bench bench-quality bench-ner bench-camel bench-scale clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,6 @@ bench-ner:
 
 bench-camel:
 	$(BIN)/python -m benchmarks.ner_speed
+
+bench-scale:
+	$(BIN)/python -m benchmarks.scale --sizes 10000 100000 1000000

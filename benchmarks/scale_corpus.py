@@ -36,8 +36,8 @@ def record_and_truth(item, record_index):
     lines = [(line, label) for line, label in item["lines"] if label != "title"]
     record = {"id": f"{item['source']}-{item['story']}-{record_index}", "source": item["source"],
               "date": item["date"], "title": title, "text": "\n".join(line for line, _ in lines)}
-    truth = {"id": record["id"], "file": item["file"], "record_index": record_index, "source": item["source"],
-             "date": item["date"], "story": item["story"], "title": title,
+    truth = {"id": record["id"], "file": item["file"].rsplit("/", 1)[0], "record_index": record_index,
+             "source": item["source"], "date": item["date"], "story": item["story"], "title": title,
              "labels": "".join(LABEL_LETTERS[label] for _, label in lines)}
     return record, truth
 
