@@ -254,3 +254,12 @@ def test_no_articles_give_no_updates():
         articles, updates = p | beam.Create([]) | syn.DetectSyndication()
         assert_that(articles, equal_to([]), label="articles")
         assert_that(updates, equal_to([]), label="updates")
+
+
+def test_a_pair_without_its_second_articles_features_fails_clearly():
+    docs = [article(f"m{i}", story(40 + i, 3)) for i in range(2)]
+    _, features, _, _ = syn.numbered_description(docs, syn.DEFAULT_WIRE_MIN_WORDS)
+    groups = [(7, [(syn._FEATURES, features[1]), (syn._OTHER, features[0])]), (8, [(syn._OTHER, features[0])])]
+    with pytest.raises(syn.MissingFeatures, match="article number 8 never reached its 1 candidate pair"):
+        syn._verify_joined(groups, syn.DEFAULT_WIRE_CONTAINMENT)
+    assert len(syn._verify_joined(groups[:1], syn.DEFAULT_WIRE_CONTAINMENT)) == 1
