@@ -7,7 +7,7 @@ OUTPUT ?= out
 WHEELS := $(wildcard /opt/wheels)
 TORCH ?= torch==2.13.0
 
-.PHONY: install test run bench bench-quality bench-ner bench-camel bench-scale clean
+.PHONY: install test run bench bench-quality bench-ner bench-camel bench-scale bench-dedup clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,8 @@ bench-camel:
 
 bench-scale:
 	$(BIN)/python -m benchmarks.scale --sizes 10000 100000 1000000
+
+bench-dedup:
+	$(PYTHON) -m venv .venv-dedup
+	.venv-dedup/bin/pip install --quiet -r benchmarks/requirements-dedup.txt
+	$(BIN)/python -m benchmarks.dedup_compare --venv .venv-dedup

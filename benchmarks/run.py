@@ -7,30 +7,26 @@ memory (its own and its workers') is measured cleanly.
 import argparse
 import json
 import pathlib
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
-import time
 
 from benchmarks.corpus import write_corpus
+from benchmarks.measure import run_measured
 from benchmarks.stage import measure_apart
 
 CONFIGURATIONS = {
-    "direct, in-process": [],
-    "direct, 2 worker processes": ["--direct_num_workers=2", "--direct_running_mode=multi_processing"],
+    "one process": ["--processes", "1"],
+    "2 worker processes": ["--processes", "2"],
 }
 
 
 def run_job(corpus, output, extra):
     akhbar = pathlib.Path(sys.executable).parent / "akhbar"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    subprocess.run([str(akhbar), "--input", str(corpus), "--output", str(output), *extra],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    seconds = time.perf_counter() - started
-    peak_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    seconds, peak_mb, done = run_measured([str(akhbar), "--input", str(corpus), "--output", str(output), *extra],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done.check_returncode()
     report = json.loads((output / "_run_report.json").read_text())
     return seconds, peak_mb, report
 
@@ -64,7 +60,7 @@ def main(argv=None):
         seconds, peak_mb, report = run_job(corpus, workdir / "out", extra)
         assert report["articles_written"] == args.articles, report
         print(f"{name:<30} {seconds:>8.1f} {args.articles / seconds:>11.0f} {peak_mb:>12.0f}  {report['balanced']}")
-    print("seconds include interpreter and Beam start-up; peak RSS is the largest single process")
+    print("seconds include interpreter and Beam start-up; peak RSS is the whole process tree's")
     print(f"\nboilerplate + syndication stage on the synthetic corpus ({args.stage_articles} articles):")
     median, lowest, highest = median_apart("stage", args.stage_articles, args.beam_runs)
     print(f"  Beam DirectRunner, one process:      {median:8.0f} articles per CPU second "
