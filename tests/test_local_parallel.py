@@ -3,8 +3,6 @@ spilled to disk) gives every article, every time, exactly what one process
 gives: the race the DirectRunner's multi_processing mode had cannot lose
 data here unnoticed."""
 
-import pathlib
-
 import duckdb
 import pytest
 

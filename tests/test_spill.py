@@ -3,7 +3,7 @@ import os
 import numpy as np
 import pytest
 
-from transforms.spill import MIN_SPILL_BYTES, SPILL_DIR, SpillingCoder, loaded, stored
+from transforms.spill import MIN_SPILL_BYTES, SPILL_DIR, SpillingCoder, loaded, stored, stored_each
 
 
 @pytest.fixture
@@ -34,3 +34,15 @@ def test_spilling_coder_round_trips_a_batch_through_a_file(spill_dir):
     back = coder.decode(encoded)
     assert [a["article_id"] for a in back] == [a["article_id"] for a in batch]
     assert back[7]["text"] == batch[7]["text"] and np.array_equal(back[7]["codes"], batch[7]["codes"])
+
+
+def test_many_small_values_share_one_file_each_read_back_alone(spill_dir):
+    values = [os.urandom(n) for n in (5000, 70000, 1, 3000)]
+    references = stored_each(values)
+    assert len(list(spill_dir.iterdir())) == 1 and all(len(r) < 200 for r in references)
+    assert [bytes(loaded(r)) for r in reversed(references)] == list(reversed(values))
+
+
+def test_few_small_values_stay_inline(spill_dir):
+    assert [bytes(loaded(r)) for r in stored_each([b"a", b"bc"])] == [b"a", b"bc"]
+    assert list(spill_dir.iterdir()) == []

@@ -11,6 +11,7 @@ from apache_beam.testing.util import assert_that, equal_to
 import schemas
 from benchmarks.corpus import sentence
 from transforms import syndication as syn
+from transforms.spill import stored_each
 from transforms.text import matching_key
 from transforms.write import laid_over
 
@@ -259,7 +260,8 @@ def test_no_articles_give_no_updates():
 def test_a_pair_without_its_second_articles_features_fails_clearly():
     docs = [article(f"m{i}", story(40 + i, 3)) for i in range(2)]
     _, features, _, _ = syn.numbered_description(docs, syn.DEFAULT_WIRE_MIN_WORDS)
-    groups = [(7, [(syn._FEATURES, features[1]), (syn._OTHER, features[0])]), (8, [(syn._OTHER, features[0])])]
+    sent = [(node, reference) for (node, _), reference in zip(features, stored_each([f[1] for f in features]))]
+    groups = [(7, [(syn._FEATURES, sent[1]), (syn._OTHER, sent[0])]), (8, [(syn._OTHER, sent[0])])]
     with pytest.raises(syn.MissingFeatures, match="article number 8 never reached its 1 candidate pair"):
         syn._verify_joined(groups, syn.DEFAULT_WIRE_CONTAINMENT)
     assert len(syn._verify_joined(groups[:1], syn.DEFAULT_WIRE_CONTAINMENT)) == 1

@@ -20,7 +20,7 @@ import zstandard
 
 SPILL_DIR = "AKHBAR_SPILL_DIR"
 MIN_SPILL_BYTES = 64 * 1024  # smaller values are not worth a file
-_INLINE, _FILE = b"\0", b"\1"
+_INLINE, _FILE, _SLICE = b"\0", b"\1", b"\2"
 _COMPRESSOR = zstandard.ZstdCompressor(level=1)
 
 
@@ -36,10 +36,31 @@ def stored(payload):
     return _FILE + path.encode()
 
 
+def stored_each(payloads):
+    """Many small values (a list of bytes) as they cross the runner: inline,
+    or each as its slice of one file written for them all."""
+    folder = os.environ.get(SPILL_DIR)
+    if not folder or sum(len(payload) for payload in payloads) < MIN_SPILL_BYTES:
+        return [_INLINE + payload for payload in payloads]
+    path = os.path.join(folder, uuid.uuid4().hex)
+    references, offset = [], 0
+    with open(path, "wb") as handle:
+        for payload in payloads:
+            handle.write(payload)
+            references.append(_SLICE + f"{offset}:{len(payload)}:{path}".encode())
+            offset += len(payload)
+    return references
+
+
 def loaded(value):
-    """The bytes ``stored`` was given."""
+    """The bytes ``stored`` or ``stored_each`` was given."""
     if value[:1] == _INLINE:
         return memoryview(value)[1:]
+    if value[:1] == _SLICE:
+        offset, length, path = value[1:].decode().split(":", 2)
+        with open(path, "rb") as handle:
+            handle.seek(int(offset))
+            return handle.read(int(length))
     with open(value[1:].decode(), "rb") as handle:
         return handle.read()
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from transforms.packed import found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack
 from transforms.pool import PooledFn
-from transforms.spill import SpillingCoder
+from transforms.spill import SpillingCoder, loaded, stored_each
 from transforms.text import ARTICLES_PER_BATCH, key_codes
 
 SHINGLE_WORDS = 3
@@ -561,18 +561,24 @@ def features_to_pairs(described, candidates):
     by the pair's second article: its own, if it is the second of some
     candidate pair, and once for each partner, if it is the first of some.
     ``candidates``: every shard's ``candidate_pairs``, looked up here, so
-    that features cross a single shuffle and only those of paired articles."""
+    that features cross a single shuffle and only those of paired articles.
+    The features themselves cross as ``spill.stored_each`` references: one
+    file per batch for a local run, written once however many pairs an
+    article is in."""
     numbers, features, _, _ = described
     is_second = np.zeros(len(numbers), dtype=bool)
+    sends = []
     for firsts, seconds, distinct_seconds in candidates:
         firsts, seconds = np.frombuffer(firsts, dtype=np.uint64), np.frombuffer(seconds, dtype=np.uint64)
         is_second |= members(numbers, np.frombuffer(distinct_seconds, dtype=np.uint64))
         starts, ends = np.searchsorted(firsts, numbers), np.searchsorted(firsts, numbers, side="right")
         for index in np.flatnonzero(ends > starts).tolist():
-            for partner in seconds[starts[index]:ends[index]].tolist():
-                yield partner, (_OTHER, features[index])
-    for index in np.flatnonzero(is_second).tolist():
-        yield int(numbers[index]), (_FEATURES, features[index])
+            sends.extend((partner, _OTHER, index) for partner in seconds[starts[index]:ends[index]].tolist())
+    sends.extend((int(numbers[index]), _FEATURES, index) for index in np.flatnonzero(is_second).tolist())
+    needed = sorted({index for _, _, index in sends})
+    references = dict(zip(needed, stored_each([features[index][1] for index in needed])))
+    for key, tag, index in sends:
+        yield key, (tag, (features[index][0], references[index]))
 
 
 def _split_tagged(number, tagged):
@@ -598,8 +604,10 @@ class MissingFeatures(RuntimeError):
 def _verify_joined(groups, wire_threshold):
     """The pairs of some joined groups (each: a second article's features
     and those of its first articles), verified all at once."""
-    pairs = []
+    pairs, packed = [], {}
     for number, tagged in groups:
+        tagged = [(tag, (node, packed.get(reference) or packed.setdefault(reference, loaded(reference))))
+                  for tag, (node, reference) in tagged]
         features, firsts = _split_tagged(number, tagged)
         pairs.extend((first, features) for first in firsts)
     return verify_pairs(pairs, wire_threshold)
