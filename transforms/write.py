@@ -23,7 +23,7 @@ from transforms import files
 from transforms.pool import PooledFn
 from transforms.progress import nothing
 from transforms.report import REPORT_NAME, build_report, write_report
-from transforms.spill import loaded, stored
+from transforms.spill import loaded, stored_each
 
 STAGING_FOLDER = "_staging"
 ARTICLE_UPDATES = "article_updates"
@@ -57,15 +57,18 @@ def rows_in(element):
 def partitioned_tables(batch, table):
     """A batch of one table's rows (each element a row, or a list of rows)
     as one Arrow table per partition, for the shuffle: ``[(partition,
-    (table, ipc_bytes))]``. Compact, columnar bytes cost the runner far
-    less to hold and move than a dict per row."""
+    (table, ipc_bytes))]``, as ``spill.stored_each`` references on a local
+    run (one file per batch, however small each partition's part). Compact,
+    columnar bytes cost the runner far less to hold and move than a dict
+    per row."""
     by_partition = {}
     for element in batch:
         for row in element if isinstance(element, list) else [element]:
             by_partition.setdefault(partition_key(row), []).append(row)
     schema = schemas.TABLES[table]
-    return [(key, (table, stored(ipc_bytes(pa.Table.from_pylist(rows, schema=schema)))))
-            for key, rows in by_partition.items()]
+    keys = list(by_partition)
+    parts = stored_each([ipc_bytes(pa.Table.from_pylist(by_partition[key], schema=schema)) for key in keys])
+    return [(key, (table, part)) for key, part in zip(keys, parts)]
 
 
 _IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
@@ -158,9 +161,9 @@ def part_name(number):
 
 
 def staged_partition(keyed_parts, staging, rows_per_file):
-    """One grouped partition (its Arrow tables, as ``stored``, and its
-    article updates) in; its staged files written and ``[descriptor]`` for
-    the publish step out."""
+    """One grouped partition (its Arrow tables as ``stored_each``
+    references, and its article updates) in; its staged files written and
+    ``[descriptor]`` for the publish step out."""
     key, parts = keyed_parts
     tables, updates = {}, []
     for table, part in parts:
