@@ -1,5 +1,6 @@
-"""Stage: annotate entities. Articles in; the articles with a compact list of
-their distinct entities, and one ``entities`` row per mention, out.
+"""Stage: annotate entities. Batches of articles in; the articles with a
+compact list of their distinct entities, and one ``entities`` row per
+mention, out.
 
 Two annotators behind one interface (``--annotator``):
 
