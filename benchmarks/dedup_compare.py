@@ -65,15 +65,27 @@ def _write_json(value, path):
     pathlib.Path(path).write_text(json.dumps(value))
 
 
+def _article_batches(path, stories):
+    """A documents file as batches of articles for the syndication stage
+    (read inside the pipeline: a Create of the whole corpus would be
+    serialised into the pipeline's graph)."""
+    with open(path, encoding="utf-8") as handle:
+        articles = [{"article_id": str(doc["id"]), "text": doc["text"], "source": stories[doc["id"]][0],
+                     "date": stories[doc["id"]][1], "published_at": None}
+                    for doc in map(json.loads, handle)]
+    return [articles[i:i + ARTICLES_PER_BATCH] for i in range(0, len(articles), ARTICLES_PER_BATCH)]
+
+
 def akhbar_clusters(documents, processes, workdir):
     """``(seconds, clusters)`` of akhbar's syndication stage."""
-    articles = [{"article_id": str(d["id"]), "text": d["text"], "source": d["source"], "date": d["date"],
-                 "published_at": None} for d in documents]
-    batches = [articles[i:i + ARTICLES_PER_BATCH] for i in range(0, len(articles), ARTICLES_PER_BATCH)]
+    stories = {d["id"]: (d["source"], d["date"]) for d in documents}
     result = workdir / "akhbar-clusters.json"
     started = time.perf_counter()
     with beam.Pipeline() as pipeline:
-        _, updates = pipeline | beam.Create(batches) | DetectSyndication(processes=processes)
+        _, updates = (pipeline
+                      | beam.Create(sorted(str(path) for path in (workdir / "docs").glob("docs-*.jsonl")))
+                      | beam.FlatMap(_article_batches, stories)
+                      | DetectSyndication(processes=processes))
         _ = (updates | beam.FlatMap(_cluster_of) | "Together" >> beam.combiners.ToList()
              | beam.Map(_write_json, str(result)))
     seconds = time.perf_counter() - started
