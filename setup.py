@@ -16,9 +16,10 @@ setup(
         "fsspec>=2024.6",
         "gcsfs>=2024.6",
         "zstandard>=0.22",
+        "scipy>=1.11",
     ],
     extras_require={
         "test": ["pytest>=8", "duckdb>=1.1", "hypothesis>=6", "gcp-storage-emulator>=2024.8"],
     },
-    entry_points={"console_scripts": ["akhbar=pipelines.akhbar:main"]},
+    entry_points={"console_scripts": ["akhbar=pipelines.akhbar:main", "akhbar-walk=pipelines.walk:main"]},
 )

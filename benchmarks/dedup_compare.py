@@ -82,7 +82,7 @@ def akhbar_clusters(documents, processes, workdir):
     result = workdir / "akhbar-clusters.json"
     started = time.perf_counter()
     with beam.Pipeline() as pipeline:
-        _, updates = (pipeline
+        _, updates, _ = (pipeline
                       | beam.Create(sorted(str(path) for path in (workdir / "docs").glob("docs-*.jsonl")))
                       | beam.FlatMap(_article_batches, stories)
                       | DetectSyndication(processes=processes))

@@ -42,7 +42,7 @@ def record_and_truth(item, record_index):
     return record, truth
 
 
-def write_scale_corpus(folder, articles, seed=17):
+def write_scale_corpus(folder, articles, seed=17, articles_per_day=ARTICLES_PER_DAY):
     """Write ``articles`` articles under ``folder/corpus`` and the truth to
     ``folder/truth.jsonl``; returns the corpus folder. A day's feeds are
     written once no later article can be dated that day (a copy lands at
@@ -52,7 +52,7 @@ def write_scale_corpus(folder, articles, seed=17):
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     profiles = synthetic._source_profiles(rng, OUTLETS)
-    days = max(1, round(articles / ARTICLES_PER_DAY))
+    days = max(1, round(articles / articles_per_day))
     pending = {}  # feed file -> its pages
     written = story = 0
     with open(folder / "truth.jsonl", "w", encoding="utf-8") as truth_file:

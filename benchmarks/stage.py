@@ -20,6 +20,7 @@ from transforms.boilerplate import (
 )
 from transforms.entities import AnnotateEntities
 from transforms.gazetteer import ANNOTATOR as GAZETTEER, Gazetteer, annotate
+from transforms.packed import day_numbers
 from transforms.read import parse_txt
 from transforms.syndication import DetectSyndication
 from transforms.text import ARTICLES_PER_BATCH, clean_text
@@ -92,7 +93,7 @@ def _run_functions(records):
     gc.collect()
     gc.freeze()  # the input articles are fixtures: keep the collector off them
     started = time.process_time()
-    features, keys, numbers = {}, [], []
+    features, keys, numbers, days = {}, [], [], []
     for start in range(0, articles, ARTICLES_PER_BATCH):
         batch = keyed_batch(records[start:start + ARTICLES_PER_BATCH])
         for _ in shard_paragraph_codes(batch, BOILERPLATE_SHARDS):  # layer 2's counting
@@ -104,8 +105,9 @@ def _run_functions(records):
         features.update(zip(batch_numbers.tolist(), batch_features))
         keys.append(bucket_keys)
         numbers.append(batch_numbers[owners])
+        days.append(day_numbers([node[1] for node, _ in batch_features])[owners])
     firsts, seconds, weights = syndication.summed_pairs(
-        *syndication.bucket_pairs(np.concatenate(keys), np.concatenate(numbers))
+        *syndication.bucket_pairs(np.concatenate(keys), np.concatenate(numbers), np.concatenate(days))
     )
     chosen = weights >= syndication.MIN_SHARED_FINGERPRINTS
     pairs = [(features[a], features[b]) for a, b in zip(firsts[chosen].tolist(), seconds[chosen].tolist())]

@@ -6,6 +6,7 @@ in ``transforms/``.
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 import shutil
 import sys
@@ -17,7 +18,8 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 
 from transforms.boilerplate import DEFAULT_MIN_SOURCE_DOCS, RemoveBoilerplate
 from transforms.entities import AUTO, AnnotateEntities
-from transforms.metadata import LoadManifests, ResolveMetadata, manifests_for
+from transforms.files import dated_inputs
+from transforms.metadata import KeepDateRange, LoadManifests, ResolveMetadata, manifests_for
 from transforms.normalize import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_TITLE_CHARS, NormalizeArticles
 from transforms.pool import default_processes
 from transforms.progress import stage_figures
@@ -31,7 +33,7 @@ from transforms.syndication import (
     DEFAULT_WIRE_MIN_WORDS,
     DetectSyndication,
 )
-from transforms.write import ARTICLE_UPDATES, DEFAULT_ROWS_PER_FILE, WriteTables, new_run_id
+from transforms.write import ARTICLE_UPDATES, DEFAULT_ROWS_PER_FILE, READY_PARTS, OwnedPartitions, WriteTables, new_run_id
 
 DESCRIPTION = (
     "Turn Arabic news article files (.txt, .json, .jsonl, optionally .gz/.bz2/.zst) "
@@ -53,6 +55,12 @@ OPTIONS = (
     ("--output", str, None,
      "Folder (local or fsspec URL) that receives articles/, entities/, removed_paragraphs/, "
      "rejects/ and _run_report.json. Required."),
+    ("--start_date", str, None,
+     "First date (YYYY-MM-DD) of the articles this run publishes; articles dated before it, or undated "
+     "when a range is given, are left to other runs and counted as outside_date_range. An --input may "
+     "name {date} (or {date:%%Y/%%m/%%d}) to list only the range's days."),
+    ("--end_date", str, None,
+     "Last date (YYYY-MM-DD, inclusive) of the articles this run publishes."),
     ("--manifest", str, None,
      "CSV or JSONL file mapping file paths or URLs to source, date and url. "
      "Default: manifest.jsonl or manifest.csv inside an input folder."),
@@ -154,30 +162,36 @@ def spilling(pipeline_options, options, run_id):
 def build(pipeline, options, run_info, processes=1):
     """Wire the stages: read, resolve metadata, normalize, remove boilerplate,
     detect syndication, annotate entities, write."""
-    manifests, not_articles = manifests_for(options.input, options.manifest)
+    start, end = date_range(options)
+    inputs = dated_inputs(options.input, start, end)
+    manifests, not_articles = manifests_for(inputs, options.manifest)
     files_matched, records, read_rejects = pipeline | "ReadArticleFiles" >> ReadArticleFiles(
-        options.input, not_articles, options.max_file_bytes, options.max_record_bytes
+        inputs, not_articles, options.max_file_bytes, options.max_record_bytes
     )
     manifest = pipeline | "LoadManifests" >> LoadManifests(manifests)
     resolved = records | "ResolveMetadata" >> ResolveMetadata(manifest)
-    normalized, normalize_rejects = resolved | "NormalizeArticles" >> NormalizeArticles(
+    in_range, outside = resolved | "KeepDateRange" >> KeepDateRange(start, end)
+    normalized, normalize_rejects = in_range | "NormalizeArticles" >> NormalizeArticles(
         options.max_article_chars, options.max_title_chars, processes=processes
     )
     cleaned, removed_paragraphs, boilerplate_rejects = normalized | "RemoveBoilerplate" >> RemoveBoilerplate(
         options.boilerplate_patterns, options.boilerplate_min_source_docs, processes=processes
     )
-    deduplicated, article_updates = cleaned | "DetectSyndication" >> DetectSyndication(
+    rejects = (read_rejects, normalize_rejects, boilerplate_rejects) | "AllRejects" >> beam.Flatten()
+    owned = (cleaned, rejects) | "OwnedPartitions" >> OwnedPartitions()
+    deduplicated, article_updates, syndication_state = cleaned | "DetectSyndication" >> DetectSyndication(
         options.syndication_jaccard, options.syndication_containment,
         options.wire_paragraph_containment, options.wire_paragraph_min_words, processes=processes,
+        history=options.output, owned=owned,
     )
     articles, entities = deduplicated | "AnnotateEntities" >> AnnotateEntities(
         options.annotator, options.gazetteer, options.ner_model_dir, options.ner_precision, processes=processes
     )
-    rejects = (read_rejects, normalize_rejects, boilerplate_rejects) | "AllRejects" >> beam.Flatten()
     counts = {
         "files_matched": files_matched,
         "records_parsed": records,
         "read_rejects": read_rejects,
+        "outside_date_range": outside,
     } | "CountStages" >> CountEach()
     tables = {
         "articles": articles,
@@ -185,10 +199,16 @@ def build(pipeline, options, run_info, processes=1):
         "removed_paragraphs": removed_paragraphs,
         "rejects": rejects,
         ARTICLE_UPDATES: article_updates,
+        READY_PARTS: syndication_state,
     }
     return (tables, counts) | "WriteTables" >> WriteTables(
         options.output, run_info, options.rows_per_file, processes=processes
     )
+
+
+def date_range(options):
+    """``(start, end)`` of ``--start_date`` / ``--end_date`` as dates (None when not given)."""
+    return tuple(dt.date.fromisoformat(value) if value else None for value in (options.start_date, options.end_date))
 
 
 def parse_options(argv):
@@ -202,6 +222,16 @@ def parse_options(argv):
     options = pipeline_options.view_as(AkhbarOptions)
     if not options.input or not options.output:
         help_parser.error("--input and --output are required")
+    try:
+        start, end = date_range(options)
+    except ValueError as error:
+        help_parser.error(f"--start_date / --end_date: {error}")
+    try:
+        dated_inputs(options.input, start, end)
+    except ValueError as error:
+        help_parser.error(str(error))
+    if start and end and start > end:
+        help_parser.error("--start_date is after --end_date")
     return pipeline_options, options
 
 

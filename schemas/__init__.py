@@ -100,6 +100,51 @@ TABLES = {
     "rejects": REJECTS,
 }
 
+#: What syndication keeps of each partition's articles, so that a later run
+#: finds copies of them without reading their text: the article's number
+#: (``packed.number_of`` its id) and each of its LSH band and fingerprint keys.
+SIGNATURES = pa.schema(
+    [
+        pa.field("number", pa.uint64(), nullable=False),
+        pa.field("bucket_key", pa.uint64(), nullable=False),
+    ]
+)
+
+#: One verified pair of articles that are copies or share wire paragraphs,
+#: kept in the partition of each of its two articles: the edges later runs
+#: rebuild clusters and wire links from. Dates and times as ISO text, as
+#: syndication compares them.
+PAIRS = pa.schema(
+    [
+        field
+        for side in ("a", "b")
+        for field in (
+            pa.field(f"{side}_id", pa.string(), nullable=False),
+            pa.field(f"{side}_date", pa.string()),
+            pa.field(f"{side}_published_at", pa.string()),
+            pa.field(f"{side}_source", pa.string()),
+        )
+    ]
+    + [
+        pa.field("jaccard", pa.float64(), nullable=False),
+        pa.field("containment", pa.float64(), nullable=False),
+        pa.field("a_paragraphs", pa.list_(pa.int32()), nullable=False),
+        pa.field("b_paragraphs", pa.list_(pa.int32()), nullable=False),
+    ]
+)
+
+#: Tables kept for later runs, not for readers: under ``_syndication/``.
+STATE_TABLES = {
+    "signatures": SIGNATURES,
+    "pairs": PAIRS,
+}
+
+#: Every table the writer writes, public first.
+ALL_TABLES = {**TABLES, **STATE_TABLES}
+
+#: Where each table lives under the output folder.
+TABLE_FOLDERS = {**{table: table for table in TABLES}, **{table: f"_syndication/{table}" for table in STATE_TABLES}}
+
 #: Columns each table is sorted by inside a partition, so reruns write
 #: byte-identical files.
 SORT_KEYS = {
@@ -107,5 +152,7 @@ SORT_KEYS = {
     "entities": ("article_id", "start_char", "end_char", "label"),
     "removed_paragraphs": ("article_id", "paragraph_index"),
     "rejects": ("input_path", "record_index", "reason"),
+    "signatures": ("number", "bucket_key"),
+    "pairs": ("a_id", "b_id"),
 }
 

@@ -258,7 +258,7 @@ def test_bad_inputs_are_rejected_with_reasons_and_nothing_escapes(tmp_path):
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
     assert sorted(p.name for p in output.iterdir()) == [
-        "_run_report.json", "articles", "entities", "rejects", "removed_paragraphs"]
+        "_run_report.json", "_syndication", "articles", "entities", "rejects", "removed_paragraphs"]
     for path in output.rglob("*"):
         assert path.resolve().is_relative_to(output.resolve())
 

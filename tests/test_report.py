@@ -10,6 +10,9 @@ DESCRIPTORS = [
      "reject_reasons": {"missing_text": 1}},
     {"date": None, "source": None, "rows": {"articles": 0, "entities": 0, "rejects": 2},
      "reject_reasons": {"binary_file": 1, "missing_text": 1}},
+    # an earlier run's partition whose articles this run's copies changed: not this run's output
+    {"date": "2024-06-18", "source": "a", "rows": {"articles": 7, "pairs": 2}, "reject_reasons": {},
+     "replaces": ["articles", "pairs"]},
 ]
 
 
@@ -27,7 +30,8 @@ def test_build_report_sums_partitions_and_checks_the_balance():
     report = build_report(RUN, DESCRIPTORS, counts, finished_at=102.0)
     assert report["articles_written"] == 3
     assert report["rejects_by_reason"] == {"binary_file": 1, "missing_text": 2}
-    assert report["rows_per_table"] == {"articles": 3, "entities": 0, "rejects": 3}
+    assert report["rows_per_table"] == {"articles": 3, "entities": 0, "removed_paragraphs": 0, "rejects": 3}
+    assert report["partitions_written"] == 2 and report["earlier_partitions_updated"] == 1
     assert report["elapsed_seconds"] == 2.0 and report["articles_per_second"] == 1.5
     assert report["balanced"]  # 5 parsed + 1 file reject == 3 articles + 3 rejects
     unbalanced = build_report(RUN, DESCRIPTORS, {**counts, "records_parsed": 6}, finished_at=102.0)
@@ -40,4 +44,5 @@ def test_format_report_shows_every_figure():
     for label in ("files matched", "articles written", "binary_file", "missing_text", "rows in entities",
                   "elapsed seconds", "articles per second"):
         assert label in text
-    assert "count in = out + rejects         yes" in text
+    assert [line.split()[-1] for line in text.splitlines() if line.startswith("count in = out + rejects")] == ["yes"]
+    assert [line.split()[-1] for line in text.splitlines() if line.startswith("earlier partitions updated")] == ["1"]

@@ -10,6 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 import schemas
 from benchmarks.corpus import sentence
+from transforms import history
 from transforms import syndication as syn
 from transforms.spill import stored_each
 from transforms.text import matching_key
@@ -86,16 +87,30 @@ def test_minhash_agreement_estimates_jaccard():
     assert len(set(syn.band_keys(minhash(a)).tolist())) == syn.BANDS
 
 
-def test_bucket_pairs_weigh_bands_and_fingerprints_and_skip_crowded_buckets():
+def test_bucket_pairs_weigh_bands_and_fingerprints_and_pair_the_first_of_crowded_buckets():
     band, fingerprint = np.uint64(7), np.uint64(2**63 + 5)
     other_fingerprint = np.uint64(2**63 + 6)
     crowded = np.uint64(2**63 + 9)
     keys = np.array([band, band, fingerprint, fingerprint, other_fingerprint, other_fingerprint, band]
                     + [crowded] * (syn.MAX_FINGERPRINT_GROUP + 1), dtype=np.uint64)
     numbers = np.array([3, 1, 1, 2, 2, 1, 3] + list(range(100, 101 + syn.MAX_FINGERPRINT_GROUP)), dtype=np.uint64)
-    firsts, seconds, weights = syn.summed_pairs(*syn.bucket_pairs(keys, numbers))
+    # the crowded bucket's article 100 is its latest: the one left out
+    days = np.array([0] * 7 + [9] + [1] * syn.MAX_FINGERPRINT_GROUP, dtype=np.int64)
+    firsts, seconds, weights = syn.summed_pairs(*syn.bucket_pairs(keys, numbers, days))
+    pairs = list(zip(firsts.tolist(), seconds.tolist(), weights.tolist()))
     # (1, 3) share a band (the duplicate (band, 3) counts once); (1, 2) two fingerprints
-    assert list(zip(firsts.tolist(), seconds.tolist(), weights.tolist())) == [(1, 2, 2), (1, 3, 2)]
+    assert pairs[:2] == [(1, 2, 2), (1, 3, 2)]
+    crowded_pairs = pairs[2:]
+    assert len(crowded_pairs) == syn.MAX_FINGERPRINT_GROUP * (syn.MAX_FINGERPRINT_GROUP - 1) // 2
+    assert all(weight == 1 and 100 not in (first, second) for first, second, weight in crowded_pairs)
+
+
+def test_bucket_pairs_never_pair_two_stored_articles():
+    stored = history.STORED
+    keys = np.full(3, 7, dtype=np.uint64)
+    numbers = np.array([1 | stored, 2 | stored, 3], dtype=np.uint64)
+    firsts, seconds, _ = syn.bucket_pairs(keys, numbers, np.zeros(3, dtype=np.int64))
+    assert sorted(zip(firsts.tolist(), seconds.tolist())) == [(1, 3), (2, 3)]
 
 
 def test_candidate_pairs_sum_weights_across_shards():
@@ -166,7 +181,7 @@ def test_pairs_are_verified_together_as_one_by_one():
 
 def with_updates(outputs):
     """The articles as the writer publishes them: updates laid over."""
-    batches, updates = outputs
+    batches, updates, _ = outputs
     return batches | "LayUpdates" >> beam.FlatMap(
         lambda batch, all_updates: laid_over(pa.Table.from_pylist(batch, schema=schemas.ARTICLES),
                                              all_updates).to_pylist(),
@@ -252,7 +267,7 @@ def test_features_go_to_each_pair_under_its_second_article():
 
 def test_no_articles_give_no_updates():
     with TestPipeline() as p:
-        articles, updates = p | beam.Create([]) | syn.DetectSyndication()
+        articles, updates, _ = p | beam.Create([]) | syn.DetectSyndication()
         assert_that(articles, equal_to([]), label="articles")
         assert_that(updates, equal_to([]), label="updates")
 

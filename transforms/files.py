@@ -1,6 +1,7 @@
 """File-system access through fsspec, so local folders, ``gs://`` buckets and
 any other fsspec URL are handled by the same code."""
 
+import datetime as dt
 import json
 import posixpath
 
@@ -28,6 +29,23 @@ def full_url(fs, path):
 def _is_local(fs):
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
     return protocol in ("file", "local")
+
+
+def dated_inputs(inputs, start, end):
+    """The inputs with ``{date}`` (or ``{date:%Y/%m/%d}``, any strftime
+    format) written out for each day from ``start`` to ``end``
+    (``datetime.date``), so that a run over a date range lists only its
+    days' files; inputs without it as they are."""
+    expanded = []
+    for pattern in inputs:
+        if "{date" not in pattern:
+            expanded.append(pattern)
+            continue
+        if start is None or end is None:
+            raise ValueError(f"{pattern} names {{date}}: give --start_date and --end_date")
+        days = (start + dt.timedelta(days=offset) for offset in range((end - start).days + 1))
+        expanded.extend(dict.fromkeys(pattern.format(date=day) for day in days))
+    return expanded
 
 
 def list_input_files(pattern):

@@ -169,3 +169,35 @@ class ResolveMetadata(beam.PTransform):
 
     def expand(self, records):
         return records | "Resolve" >> beam.Map(resolve, manifest=beam.pvalue.AsDict(self.manifest))
+
+
+OUTSIDE = "outside"
+
+
+def split_by_date_range(record, start, end):
+    """The record, or tagged ``OUTSIDE`` when a range is given and its date
+    is not in it (undated records are in no range)."""
+    if start is None and end is None:
+        yield record
+        return
+    date = record.get("date")
+    if date is not None and (start is None or date >= start) and (end is None or date <= end):
+        yield record
+    else:
+        yield beam.pvalue.TaggedOutput(OUTSIDE, record)
+
+
+class KeepDateRange(beam.PTransform):
+    """Resolved records in; ``(in_range, outside)`` out: the records dated
+    from ``start`` to ``end`` (``datetime.date``, inclusive, either None for
+    no bound), and the others, which this run leaves to another."""
+
+    def __init__(self, start=None, end=None):
+        super().__init__()
+        self.start = start
+        self.end = end
+
+    def expand(self, records):
+        split = records | "ByDate" >> beam.FlatMap(split_by_date_range, self.start, self.end).with_outputs(
+            OUTSIDE, main="kept")
+        return split.kept, split[OUTSIDE]

@@ -18,6 +18,15 @@ def number_of(text):
     return int.from_bytes(_digest(text), "little") >> 1
 
 
+_UNDATED = np.iinfo(np.int64).max
+
+
+def day_numbers(dates):
+    """Days since 1970 of ISO dates (or None), as int64; None after every date."""
+    days = np.array([date or "NaT" for date in dates], dtype="datetime64[D]")
+    return np.where(np.isnat(days), _UNDATED, days.astype(np.int64))
+
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 

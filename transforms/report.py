@@ -5,6 +5,7 @@ import json
 
 import apache_beam as beam
 
+import schemas
 from transforms import files
 
 REPORT_NAME = "_run_report.json"
@@ -14,14 +15,16 @@ def build_report(run_info, descriptors, counts, finished_at):
     """The report of a run from the partition descriptors and stage counts.
 
     ``balanced`` checks that every record parsed from the files came out as
-    an article or a reject: records parsed + rejects at reading == articles
-    + all rejects.
+    an article, a reject, or a record dated outside the run's date range:
+    records parsed + rejects at reading == articles + all rejects + outside.
     """
     rows = {}
     reasons = {}
+    updated = [descriptor for descriptor in descriptors if "replaces" in descriptor]
+    descriptors = [descriptor for descriptor in descriptors if "replaces" not in descriptor]
     for descriptor in descriptors:
-        for table, count in descriptor["rows"].items():
-            rows[table] = rows.get(table, 0) + count
+        for table in schemas.TABLES:
+            rows[table] = rows.get(table, 0) + descriptor["rows"].get(table, 0)
         for reason, count in descriptor["reject_reasons"].items():
             reasons[reason] = reasons.get(reason, 0) + count
     elapsed = max(finished_at - run_info["started_at"], 1e-9)
@@ -29,6 +32,7 @@ def build_report(run_info, descriptors, counts, finished_at):
     rejected = rows.get("rejects", 0)
     records_parsed = counts.get("records_parsed", 0)
     read_rejects = counts.get("read_rejects", 0)
+    outside = counts.get("outside_date_range", 0)
     return {
         "run_id": run_info["run_id"],
         "inputs": run_info["inputs"],
@@ -39,13 +43,15 @@ def build_report(run_info, descriptors, counts, finished_at):
         "files_matched": counts.get("files_matched", 0),
         "records_parsed": records_parsed,
         "articles_written": articles,
+        "outside_date_range": outside,
         "rejects_total": rejected,
         "rejects_by_reason": dict(sorted(reasons.items())),
         "rows_per_table": rows,
         "partitions_written": len(descriptors),
+        "earlier_partitions_updated": len(updated),
         "articles_per_second": round(articles / elapsed, 2),
         "read_rejects": read_rejects,
-        "balanced": records_parsed + read_rejects == articles + rejected,
+        "balanced": records_parsed + read_rejects == articles + rejected + outside,
     }
 
 
@@ -77,10 +83,13 @@ def format_report(report):
         ("articles written", report["articles_written"]),
         ("rejects", report["rejects_total"]),
     ]
+    if report.get("outside_date_range"):
+        lines.append(("outside the date range", report["outside_date_range"]))
     lines += [(f"  {reason}", count) for reason, count in report["rejects_by_reason"].items()]
     lines += [(f"rows in {table}", count) for table, count in report["rows_per_table"].items()]
     lines += [
         ("partitions written", report["partitions_written"]),
+        ("earlier partitions updated", report.get("earlier_partitions_updated", 0)),
         ("elapsed seconds", report["elapsed_seconds"]),
         ("articles per second", report["articles_per_second"]),
         ("count in = out + rejects", "yes" if report["balanced"] else "NO"),

@@ -10,6 +10,10 @@ shared wire copy.
 * Verified copies form clusters (connected components); the earliest
   published article of a cluster is its canonical copy. Copies are flagged,
   never deleted.
+* Earlier runs into the same output count (``transforms.history``): their
+  articles' bucket keys join the buckets, their pairs join the clusters, and
+  their articles whose clusters or wire links change are rewritten, so that a
+  corpus processed in several runs gives what one run over it gives.
 """
 
 import collections
@@ -17,20 +21,29 @@ from typing import NamedTuple
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from transforms.packed import found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack
+import schemas
+from transforms.history import STORED, stored_bucket_keys, stored_pairs, stored_partitions, stored_partners
+from transforms.packed import (
+    day_numbers, found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack,
+)
 from transforms.pool import PooledFn
-from transforms.spill import SpillingCoder, loaded, stored_each
+from transforms.spill import SpillingCoder, loaded, stored, stored_each
 from transforms.text import ARTICLES_PER_BATCH, key_codes
+from transforms.write import ipc_bytes, partition_key, table_from_ipc
 
 SHINGLE_WORDS = 3
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands x 4 rows: a pair at Jaccard 0.8 is a candidate with p > 0.999
 MINIMA_PER_PARAGRAPH = 2  # each long paragraph's smallest shingle hashes are its fingerprints
 MIN_SHARED_FINGERPRINTS = 2
-MAX_BUCKET = 200  # an LSH bucket of more articles is skipped
+MAX_BUCKET = 200  # an LSH bucket pairs its first 200 articles by date
 DEFAULT_SHARDS = 64  # bucket keys are grouped per shard: each holds 1/64 of all keys in memory
-MAX_FINGERPRINT_GROUP = 50  # a shingle in more articles is a common phrase, not wire copy
+MAX_FINGERPRINT_GROUP = 50  # a fingerprint pairs its first 50 articles: more is a common phrase
 DEFAULT_JACCARD = 0.8
 DEFAULT_CONTAINMENT = 0.9
 DEFAULT_WIRE_CONTAINMENT = 0.7
@@ -405,17 +418,19 @@ def singleton(article_id):
             "similarity_jaccard": None, "similarity_containment": None}
 
 
-def wire_hits(verified_pairs):
+def wire_hits(verified_pairs, owned):
     """``((article_id, date, source), [(other_article_id, [paragraph_index,
-    ...]), ...])`` for each article of some verified pairs with paragraphs
-    found in another source's article: one element per article for all the
+    ...]), ...])`` for each article of this run (in a partition of
+    ``owned``, or any when it is None) with paragraphs found in another
+    source's article: one element per article for all the pairs. An earlier
+    run's article gets its wire fields from ``relations``, with its stored
     pairs."""
     hits = {}
     for verified in verified_pairs:
         for mine, other, indexes in ((verified["a"], verified["b"], verified["a_paragraphs"]),
                                      (verified["b"], verified["a"], verified["b_paragraphs"])):
-            if indexes:
-                article_id, date, _, source = mine
+            article_id, date, _, source = mine
+            if indexes and (owned is None or (date, source) in owned):
                 hits.setdefault((article_id, date, source), []).append((other[0], indexes))
     return list(hits.items())
 
@@ -441,19 +456,163 @@ def is_copy(verified, jaccard, containment):
     return verified["jaccard"] >= jaccard or verified["containment"] >= containment
 
 
-def copies(verified_pairs, jaccard, containment):
-    """The copies among some verified pairs, if any, under the one key that
-    gathers them all for the clusters."""
-    found = [verified for verified in verified_pairs if is_copy(verified, jaccard, containment)]
-    if found:
-        yield None, found
+_NODE_FIELDS = ("id", "date", "published_at", "source")
 
 
-def cluster_updates(_, edge_lists):
-    """An update with the cluster fields of every article in a copy
-    relation, from all verified copies (lists of them)."""
-    for article_id, fields in clusters([edge for edges in edge_lists for edge in edges]).items():
-        yield {"article_id": article_id, **fields}
+def pair_table(verified_pairs, jaccard, containment):
+    """The verified pairs that count, copies or pairs sharing wire
+    paragraphs, as a table of ``schemas.PAIRS``."""
+    kept = [verified for verified in verified_pairs
+            if is_copy(verified, jaccard, containment) or verified["a_paragraphs"] or verified["b_paragraphs"]]
+    columns = {f"{side}_{name}": [verified[side][position] for verified in kept]
+               for side in "ab" for position, name in enumerate(_NODE_FIELDS)}
+    for name in ("jaccard", "containment", "a_paragraphs", "b_paragraphs"):
+        columns[name] = [verified[name] for verified in kept]
+    return pa.table(columns, schema=schemas.PAIRS)
+
+
+# Tags of the pair tables that meet in ``relations``.
+_NEW_PAIRS, _STORED_PAIRS = 0, 1
+
+
+def new_pairs(verified_pairs, jaccard, containment):
+    """A batch of verified pairs, tagged for ``relation_outputs``."""
+    yield None, (_NEW_PAIRS, stored(ipc_bytes(pair_table(verified_pairs, jaccard, containment))))
+
+
+def old_pairs(key, output):
+    """A stored partition's pairs, tagged for ``relation_outputs``."""
+    for table in stored_pairs(key, output):
+        yield None, (_STORED_PAIRS, stored(ipc_bytes(table)))
+
+
+def _partition_labels(pairs, side):
+    """Each pair's ``side`` article's partition as one text (NULL as a NUL character)."""
+    return pc.binary_join_element_wise(pc.fill_null(pairs[f"{side}_date"], "\0"),
+                                       pc.fill_null(pairs[f"{side}_source"], "\0"), "/")
+
+
+def _key_of_label(label):
+    return tuple(None if part == "\0" else part for part in label.split("/", 1))
+
+
+def _label_of_key(key):
+    return "/".join("\0" if part is None else part for part in key)
+
+
+def _ends(pairs):
+    """``{article_id: (article_id, date, source)}`` of both articles of some pairs."""
+    ends = {}
+    for side in "ab":
+        for article_id, date, source in zip(*(pairs[f"{side}_{name}"].to_pylist() for name in ("id", "date", "source"))):
+            ends[article_id] = (article_id, date, source)
+    return ends
+
+
+def _changed_components(copies, changed_ids):
+    """The copy pairs in a cluster that holds one of ``changed_ids``."""
+    ids = pc.unique(pa.concat_arrays([copies["a_id"].combine_chunks(), copies["b_id"].combine_chunks()]))
+    a_codes = pc.index_in(copies["a_id"], ids).to_numpy(zero_copy_only=False)
+    b_codes = pc.index_in(copies["b_id"], ids).to_numpy(zero_copy_only=False)
+    graph = coo_matrix((np.ones(len(a_codes), dtype=np.int8), (a_codes, b_codes)), shape=(len(ids), len(ids)))
+    _, component = connected_components(graph, directed=False)
+    changed_codes = pc.index_in(pa.array(sorted(changed_ids), type=pa.string()), ids).drop_null().to_numpy()
+    return copies.filter(pa.array(np.isin(component[a_codes], component[changed_codes])))
+
+
+def _as_edges(pairs):
+    """Pair rows as the edges ``clusters`` takes."""
+    edges = []
+    for row in pairs.to_pylist():
+        edges.append({"a": tuple(row[f"a_{name}"] for name in _NODE_FIELDS),
+                      "b": tuple(row[f"b_{name}"] for name in _NODE_FIELDS),
+                      "jaccard": row["jaccard"], "containment": row["containment"]})
+    return edges
+
+
+def relations(found, kept_before, owned, jaccard, containment):
+    """What this run's pairs change: ``(article_updates, pairs_by_partition)``.
+
+    ``found``: this run's verified pairs that count (``pair_table``);
+    ``kept_before``: the pairs earlier runs stored, each once; ``owned``: the
+    partitions this run replaces (None: no earlier run). Stored pairs with an
+    article in an owned partition are gone with it. Every article in a copy
+    cluster that a found or a gone pair touches gets its cluster fields; an
+    earlier run's article whose pairs change also gets its wire fields (this
+    run's own get theirs from ``wire_hits``) and, when it is left in no
+    cluster, those of a cluster of one. Every partition whose pairs change
+    gets its new pairs table."""
+    owned = set(owned) if owned is not None else {_key_of_label(label) for side in "ab"
+                                                  for label in _partition_labels(found, side).to_pylist()}
+    owned_labels = pa.array(sorted(_label_of_key(key) for key in owned), type=pa.string())
+    gone = pc.or_(pc.is_in(_partition_labels(kept_before, "a"), owned_labels),
+                  pc.is_in(_partition_labels(kept_before, "b"), owned_labels))
+    pairs = pa.concat_tables([kept_before.filter(pc.invert(gone)), found])
+    changed = {**_ends(found), **_ends(kept_before.filter(gone))}
+    earlier = {article_id: end for article_id, end in changed.items() if (end[1], end[2]) not in owned}
+
+    copies = pairs.filter(pc.or_(pc.greater_equal(pairs["jaccard"], jaccard),
+                                 pc.greater_equal(pairs["containment"], containment)))
+    cluster_fields = clusters(_as_edges(_changed_components(copies, changed))) if copies.num_rows else {}
+    updates = {article_id: {"article_id": article_id, **fields} for article_id, fields in cluster_fields.items()}
+    if earlier:
+        touching = pairs.filter(pc.or_(pc.is_in(pairs["a_id"], pa.array(list(earlier))),
+                                       pc.is_in(pairs["b_id"], pa.array(list(earlier)))))
+        hits = {article_id: [] for article_id in earlier}
+        for row in touching.to_pylist():
+            for mine, other in (("a", "b"), ("b", "a")):
+                if row[f"{mine}_id"] in hits:
+                    hits[row[f"{mine}_id"]].extend((index, row[f"{other}_id"]) for index in row[f"{mine}_paragraphs"])
+        for article_id, (_, date, source) in earlier.items():
+            base = updates.get(article_id) or {"article_id": article_id, "date": date, "source": source,
+                                               **singleton(article_id)}
+            updates[article_id] = {**base, **wire_summary(hits[article_id])}
+    return list(updates.values()), _pairs_by_partition(pairs, owned | {(end[1], end[2]) for end in earlier.values()})
+
+
+def _pairs_by_partition(pairs, partitions):
+    """The pairs table of each of ``partitions``: the pairs with an article
+    there (an empty table for one with none)."""
+    labels = pa.concat_arrays([_partition_labels(pairs, side).combine_chunks() for side in "ab"])
+    rows = np.concatenate([np.arange(pairs.num_rows)] * 2)
+    grouped = pa.table({"label": labels, "row": rows}).group_by("label").aggregate([("row", "distinct")])
+    by_label = dict(zip(grouped["label"].to_pylist(), grouped["row_distinct"].to_pylist()))
+    return {key: pairs.take(pa.array(sorted(by_label.get(_label_of_key(key), [])), type=pa.int64()))
+            for key in partitions}
+
+
+def relation_outputs(grouped, owned, jaccard, containment):
+    """``relations`` of all this run's pair tables and all stored ones:
+    article updates, and the pairs tables as writer parts (tagged
+    ``"parts"``)."""
+    _, tagged = grouped
+    tables = {_NEW_PAIRS: [schemas.PAIRS.empty_table()], _STORED_PAIRS: [schemas.PAIRS.empty_table()]}
+    for tag, reference in tagged:
+        tables[tag].append(table_from_ipc(loaded(reference)))
+    updates, pairs_by_partition = relations(pa.concat_tables(tables[_NEW_PAIRS]),
+                                            pa.concat_tables(tables[_STORED_PAIRS]), owned, jaccard, containment)
+    yield from updates
+    for key, table in pairs_by_partition.items():
+        yield beam.pvalue.TaggedOutput("parts", (key, ("pairs", stored(ipc_bytes(table)))))
+
+
+def signature_parts(described):
+    """A described batch's bucket keys as writer parts of the
+    ``signatures`` table, one per partition."""
+    numbers, features, keys, owners = described
+    keys_of_article = [partition_key({"date": node[1], "source": node[3]}) for node, _ in features]
+    for key in sorted(set(keys_of_article), key=lambda k: (k[0] or "", k[1] or "")):
+        articles = np.flatnonzero([article_key == key for article_key in keys_of_article])
+        rows = np.isin(owners, articles)
+        table = pa.table({"number": numbers[owners[rows]], "bucket_key": keys[rows]}, schema=schemas.SIGNATURES)
+        yield key, ("signatures", stored(ipc_bytes(table)))
+
+
+def candidate_numbers(candidates):
+    """The sorted numbers of every article in some of the shards'
+    ``candidate_pairs``."""
+    return np.unique(np.concatenate([np.frombuffer(part, dtype=np.uint64)
+                                     for firsts, seconds, _ in candidates for part in (firsts, seconds)] or [_EMPTY]))
 
 
 class Description(NamedTuple):
@@ -487,34 +646,54 @@ def numbered_description(batch, wire_min_words):
 
 def shard_bucket_keys(described, shards):
     """A numbered description in; per shard of bucket keys, ``(shard,
-    (keys, article_numbers))`` out as packed arrays."""
-    numbers, _, keys, owners = described
-    return split_by_shard(keys % np.uint64(shards), keys, numbers[owners])
+    (keys, article_numbers, article_days))`` out as packed arrays."""
+    numbers, features, keys, owners = described
+    days = day_numbers([node[1] for node, _ in features])
+    return split_by_shard(keys % np.uint64(shards), keys, numbers[owners], days[owners])
 
 
-def bucket_pairs(keys, numbers):
+def bucket_pairs(keys, numbers, days):
     """``(first, second, weight)`` arrays: every pair of articles sharing a
     bucket key, weighted so that one shared LSH band, or
     ``MIN_SHARED_FINGERPRINTS`` shared fingerprints, make a candidate.
-    Buckets larger than their cap are skipped. Pairs are built per bucket
-    size, all buckets of that size at once."""
-    order = np.lexsort((numbers, keys))
+
+    A bucket pairs only its first articles by date, up to its cap: a
+    crowded bucket costs no more than a full one, and a later article,
+    in this run or the next, never changes the pairs earlier ones made.
+    ``numbers`` tagged ``STORED`` are earlier runs' articles: paired only
+    with this run's. Pairs are built per bucket size, all buckets of that
+    size at once."""
+    order = np.lexsort((numbers & ~STORED, days, keys))
     keys, numbers = keys[order], numbers[order]
     distinct = run_starts(keys, numbers)
     keys, numbers = keys[distinct], numbers[distinct]
     starts = run_starts(keys)
+    rank = np.arange(len(keys)) - np.repeat(starts, np.diff(np.append(starts, len(keys))))
+    first_ones = rank < np.where(keys < _FINGERPRINT_TAG, MAX_BUCKET, MAX_FINGERPRINT_GROUP)
+    keys, numbers = keys[first_ones], numbers[first_ones]
+    starts = run_starts(keys)
     sizes = np.diff(np.append(starts, len(keys)))
     is_band = keys[starts] < _FINGERPRINT_TAG
-    paired = (sizes >= 2) & (sizes <= np.where(is_band, MAX_BUCKET, MAX_FINGERPRINT_GROUP))
+    paired = sizes >= 2
     firsts, seconds, weights = [_EMPTY], [_EMPTY], [np.zeros(0, dtype=np.uint32)]
     for size in np.unique(sizes[paired]):
         of_size = paired & (sizes == size)
         i, j = np.triu_indices(size, k=1)
         group_starts = starts[of_size][:, None]
-        firsts.append(numbers[group_starts + i].ravel())  # numbers are sorted within a bucket: first < second
+        firsts.append(numbers[group_starts + i].ravel())
         seconds.append(numbers[group_starts + j].ravel())
         weights.append(np.repeat(np.where(is_band[of_size], MIN_SHARED_FINGERPRINTS, 1).astype(np.uint32), len(i)))
-    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(weights)
+    return _with_this_run(np.concatenate(firsts), np.concatenate(seconds), np.concatenate(weights))
+
+
+def _with_this_run(firsts, seconds, weights):
+    """The pairs with at least one article of this run (two stored articles
+    were paired by an earlier run), stored numbers untagged, the smaller
+    number first; never an article with itself."""
+    kept = ((firsts & STORED) == 0) | ((seconds & STORED) == 0)
+    firsts, seconds, weights = firsts[kept] & ~STORED, seconds[kept] & ~STORED, weights[kept]
+    kept = firsts != seconds
+    return np.minimum(firsts, seconds)[kept], np.maximum(firsts, seconds)[kept], weights[kept]
 
 
 def summed_pairs(firsts, seconds, weights):
@@ -527,7 +706,7 @@ def summed_pairs(firsts, seconds, weights):
     return firsts[starts], seconds[starts], np.add.reduceat(weights, starts, dtype=np.uint32)
 
 
-_BUCKET_DTYPES = (np.uint64, np.uint64)
+_BUCKET_DTYPES = (np.uint64, np.uint64, np.int64)
 _PAIR_DTYPES = (np.uint64, np.uint64, np.uint32)
 
 
@@ -621,10 +800,15 @@ def with_defaults(batch):
 
 
 class DetectSyndication(beam.PTransform):
-    """Batches of articles in; ``(article_batches, article_updates)`` out:
-    every article with the fields of an article in no copy relation, and,
-    for those in one, an update (``article_id``, ``date``, ``source`` and
-    the fields that differ).
+    """Batches of articles in; ``(article_batches, article_updates,
+    state_parts)`` out: every article with the fields of an article in no
+    copy relation; for those in one, an update (``article_id``, ``date``,
+    ``source`` and the fields that differ), earlier runs' articles included;
+    and the writer parts of the ``signatures`` and ``pairs`` tables.
+
+    ``history``: the output folder whose earlier runs count (None: none do);
+    ``owned``: a PCollection of ``(partition_key, None)``, the partitions
+    this run writes, whose stored state it replaces.
 
     Each batch is described at once (``describe_articles``), so that the
     numpy work is paid once per batch. The writer lays updates over the
@@ -634,7 +818,7 @@ class DetectSyndication(beam.PTransform):
 
     def __init__(self, jaccard=DEFAULT_JACCARD, containment=DEFAULT_CONTAINMENT,
                  wire_containment=DEFAULT_WIRE_CONTAINMENT, wire_min_words=DEFAULT_WIRE_MIN_WORDS,
-                 shards=DEFAULT_SHARDS, processes=1):
+                 shards=DEFAULT_SHARDS, processes=1, history=None, owned=None):
         super().__init__()
         self.processes = processes
         self.shards = shards
@@ -642,42 +826,69 @@ class DetectSyndication(beam.PTransform):
         self.containment = containment
         self.wire_containment = wire_containment
         self.wire_min_words = wire_min_words
+        self.history = history
+        self.owned = owned
 
     def expand(self, article_batches):
+        owned = beam.pvalue.AsDict(self.owned) if self.owned is not None else None
         described = (
             article_batches
             | "Describe" >> beam.ParDo(PooledFn("syndication", description_of, self.wire_min_words,
                                                 counted=_articles_described, processes=self.processes)
                                        ).with_output_types(Description)
         )
+        earlier_partitions = (
+            article_batches.pipeline
+            | "History" >> beam.Create([self.history] if self.history else [])
+            | "StoredPartitions" >> beam.FlatMap(stored_partitions)
+            | "SpreadPartitions" >> beam.Reshuffle()
+        )
         candidates = (
-            described
-            | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards)
+            (described | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards),
+             earlier_partitions | "StoredBucketKeys" >> beam.FlatMap(stored_bucket_keys, self.history, self.shards,
+                                                                     owned))
+            | "AllBucketKeys" >> beam.Flatten()
             | "Buckets" >> beam.GroupByKey()
             | "PairWeightsByShard" >> beam.FlatMap(shard_pair_weights, self.shards)
             | "Pairs" >> beam.GroupByKey()
             | "Candidates" >> beam.Map(candidate_pairs)
         )
+        partners = (
+            earlier_partitions
+            | "StoredPartners" >> beam.FlatMap(
+                stored_partners, self.history,
+                beam.pvalue.AsSingleton(candidates | "CandidateNumbers" >> beam.combiners.ToList()
+                                        | "AllCandidateNumbers" >> beam.Map(candidate_numbers)),
+                owned, ARTICLES_PER_BATCH)
+            | "DescribePartners" >> beam.Map(numbered_description, self.wire_min_words)
+        )
         # The join is a lookup: the candidate pairs (16 bytes each) reach
         # every worker, and each pair's features meet in one GroupByKey.
         verified_batches = (
-            described
+            (described, partners)
+            | "AllDescribed" >> beam.Flatten()
             | "FeaturesToPairs" >> beam.FlatMap(features_to_pairs, beam.pvalue.AsList(candidates))
             | "JoinPairs" >> beam.GroupByKey()
             | "Groups" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
             | "Verify" >> beam.Map(_verify_joined, self.wire_containment)
         )
-        copy_updates = (
-            verified_batches
-            | "Copies" >> beam.FlatMap(copies, self.jaccard, self.containment)
-            | "AllCopies" >> beam.GroupByKey()
-            | "Clusters" >> beam.FlatMapTuple(cluster_updates)
+        related = (
+            (verified_batches | "NewPairs" >> beam.FlatMap(new_pairs, self.jaccard, self.containment),
+             earlier_partitions | "StoredPairs" >> beam.FlatMap(old_pairs, self.history))
+            | "AllPairs" >> beam.Flatten()
+            | "GatherPairs" >> beam.GroupByKey()
+            | "Relations" >> beam.FlatMap(relation_outputs, owned, self.jaccard, self.containment
+                                          ).with_outputs("parts", main="updates")
         )
         wire_updates = (
             verified_batches
-            | "WireHits" >> beam.FlatMap(wire_hits)
+            | "WireHits" >> beam.FlatMap(wire_hits, owned)
             | "WireByArticle" >> beam.GroupByKey()
             | "WireFields" >> beam.MapTuple(wire_update)
         )
-        updates = (copy_updates, wire_updates) | "AllUpdates" >> beam.Flatten()
-        return article_batches | "Defaults" >> beam.Map(with_defaults), updates
+        updates = (related.updates, wire_updates) | "AllUpdates" >> beam.Flatten()
+        state_parts = (
+            (described | "SignatureParts" >> beam.FlatMap(signature_parts), related.parts)
+            | "StateParts" >> beam.Flatten()
+        )
+        return article_batches | "Defaults" >> beam.Map(with_defaults), updates, state_parts

@@ -27,6 +27,10 @@ from transforms.spill import loaded, stored_each
 
 STAGING_FOLDER = "_staging"
 ARTICLE_UPDATES = "article_updates"
+READY_PARTS = "ready_parts"  # parts built by an earlier stage: (partition, (table, stored_each reference))
+#: A partition with rows of these tables is this run's; any other partition
+#: it touches is an earlier run's, where only the tables it sends change.
+OWNING_TABLES = (*schemas.TABLES, "signatures")
 DEFAULT_ROWS_PER_FILE = 200_000
 ROWS_PER_PART = 2000  # rows turned into Arrow tables at a time
 
@@ -87,13 +91,25 @@ def table_from_ipc(data):
 
 
 def partition_path(table, key):
-    """``table/date=.../source=...`` with NULL spelled the Hive way."""
+    """``<table's folder>/date=.../source=...`` with NULL spelled the Hive way."""
     date, source = key
     return posixpath.join(
-        table,
+        schemas.TABLE_FOLDERS[table],
         f"date={date or schemas.NULL_PARTITION}",
         f"source={source or schemas.NULL_PARTITION}",
     )
+
+
+def partition_of_folders(date_folder, source_folder):
+    """The partition key that ``partition_path`` spells as these two folders."""
+    values = [folder.split("=", 1)[1] for folder in (date_folder, source_folder)]
+    return tuple(None if value == schemas.NULL_PARTITION else value for value in values)
+
+
+def table_files(output, relative):
+    """The Parquet files of one published partition folder (none when absent)."""
+    fs, folder = files.filesystem(files.join_url(output, relative))
+    return [files.full_url(fs, path) for path in sorted(fs.glob(posixpath.join(folder, "*.parquet")))]
 
 
 def sorted_table(table, rows):
@@ -135,12 +151,24 @@ def laid_over(articles, updates):
     return articles
 
 
+def read_published(output, table, key, columns=None):
+    """One table's rows in one published partition (none when it has none)."""
+    parts = []
+    for url in table_files(output, partition_path(table, key)):
+        with files.open_input(url) as handle:
+            parts.append(pq.read_table(handle, columns=columns))
+    if not parts:
+        empty = schemas.ALL_TABLES[table].empty_table()
+        return empty.select(columns) if columns else empty
+    return pa.concat_tables(parts)
+
+
 def write_partition(fs, staging, key, tables, rows_per_file=DEFAULT_ROWS_PER_FILE):
     """Write one partition of each table that has rows in it (``tables``:
     table name -> Arrow table) under the ``staging`` path of file system
     ``fs``; returns the partition's descriptor for the publish step."""
     counts = {}
-    for table in schemas.TABLES:
+    for table in schemas.ALL_TABLES:
         rows = tables.get(table)
         counts[table] = rows.num_rows if rows is not None else 0
         if not counts[table]:
@@ -160,10 +188,14 @@ def part_name(number):
     return f"part-{number:05d}.parquet"
 
 
-def staged_partition(keyed_parts, staging, rows_per_file):
+def staged_partition(keyed_parts, output, staging, rows_per_file):
     """One grouped partition (its Arrow tables as ``stored_each``
     references, and its article updates) in; its staged files written and
-    ``[descriptor]`` for the publish step out."""
+    ``[descriptor]`` for the publish step out.
+
+    A partition of an earlier run (one this run only sends updates or
+    pairs to) has its published articles read back for the updates, and its
+    descriptor says which tables it ``replaces``: only those."""
     key, parts = keyed_parts
     tables, updates = {}, []
     for table, part in parts:
@@ -172,15 +204,24 @@ def staged_partition(keyed_parts, staging, rows_per_file):
         else:
             tables.setdefault(table, []).append(table_from_ipc(loaded(part)))
     tables = {table: pa.concat_tables(pieces) for table, pieces in tables.items()}
+    replaces = None
+    if not any(table in OWNING_TABLES for table in tables):
+        if updates:
+            tables["articles"] = read_published(output, "articles", key)
+        replaces = sorted(tables)
     if updates and "articles" in tables:
         tables["articles"] = laid_over(tables["articles"], updates)
     fs, staging_path = files.filesystem(staging)
-    return [write_partition(fs, staging_path, key, tables, rows_per_file)]
+    descriptor = write_partition(fs, staging_path, key, tables, rows_per_file)
+    if replaces is not None:
+        descriptor["replaces"] = replaces
+    return [descriptor]
 
 
 def stage_empty_tables(fs, staging, descriptors):
     """Give each table that got no rows in this run one empty file, in the
     run's first partition, so every table stays readable with its schema."""
+    descriptors = [d for d in descriptors if "replaces" not in d]
     if not descriptors:
         return
     first = min(descriptors, key=lambda d: (d["date"] or "", d["source"] or ""))
@@ -191,7 +232,8 @@ def stage_empty_tables(fs, staging, descriptors):
 
 
 def publish_partitions(output, staging, descriptors):
-    """Swap each staged partition into place, in every table.
+    """Swap each staged partition into place, in every table it replaces
+    (all, for this run's own partitions).
 
     The old partition folder is moved aside before the new one moves in, so
     no reader ever sees old and new rows together; a table with no rows in
@@ -203,7 +245,7 @@ def publish_partitions(output, staging, descriptors):
     trash = posixpath.join(staging_path, "_replaced")
     for descriptor in descriptors:
         key = (descriptor["date"], descriptor["source"])
-        for table in schemas.TABLES:
+        for table in descriptor.get("replaces", schemas.ALL_TABLES):
             relative = partition_path(table, key)
             staged = posixpath.join(staging_path, relative)
             final = posixpath.join(output_path, relative)
@@ -224,6 +266,25 @@ def remove_staging(output):
         fs.rm(path, recursive=True)
 
 
+def _owned(key):
+    return key, None
+
+
+class OwnedPartitions(beam.PTransform):
+    """``(article_batches, reject_rows)`` in; ``(partition_key, None)`` out
+    for each partition this run writes (and so replaces), for a side input."""
+
+    def expand(self, batches_and_rejects):
+        batches, rejects = batches_and_rejects
+        return (
+            (batches | "OfArticles" >> beam.FlatMap(lambda batch: {partition_key(article) for article in batch}),
+             rejects | "OfRejects" >> beam.Map(partition_key))
+            | "AllPartitions" >> beam.Flatten()
+            | "Distinct" >> beam.Distinct()
+            | "Owned" >> beam.Map(_owned)
+        )
+
+
 class UnbalancedRun(RuntimeError):
     """Records went missing between reading and writing: nothing is
     published, so the previous output stays as it was."""
@@ -232,7 +293,8 @@ class UnbalancedRun(RuntimeError):
         super().__init__(
             f"count in != out + rejects: {report['records_parsed']} records parsed + {report['read_rejects']} "
             f"files rejected at reading, but {report['articles_written']} articles + {report['rejects_total']} "
-            f"rejects written. Nothing was published; the run's report is {report_url}"
+            f"rejects written + {report['outside_date_range']} outside the date range. Nothing was published; "
+            f"the run's report is {report_url}"
         )
 
 
@@ -265,6 +327,9 @@ class WriteTables(beam.PTransform):
     The dict may also hold ``ARTICLE_UPDATES``: rows with ``article_id``,
     ``date``, ``source`` and columns to lay over that article's row.
 
+    It may hold ``READY_PARTS`` too: parts already built by a stage, as
+    ``partitioned_tables`` builds them.
+
     ``counts`` is a PCollection of ``(name, number)`` pairs for the report.
     """
 
@@ -279,6 +344,7 @@ class WriteTables(beam.PTransform):
     def expand(self, tables_and_counts):
         tables, counts = tables_and_counts
         parts = [
+            rows if table == READY_PARTS else
             rows | f"Key{table.title()}" >> beam.Map(_update_part)
             if table == ARTICLE_UPDATES else
             rows
@@ -293,7 +359,7 @@ class WriteTables(beam.PTransform):
             | "AllTables" >> beam.Flatten()
             | "GroupByPartition" >> beam.GroupByKey()
             | "WriteStaged" >> beam.ParDo(PooledFn(
-                "write", staged_partition, self.staging, self.rows_per_file, processes=self.processes))
+                "write", staged_partition, self.output, self.staging, self.rows_per_file, processes=self.processes))
         )
         pipeline = descriptors.pipeline
         return (

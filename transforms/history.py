@@ -1,0 +1,83 @@
+"""What syndication keeps between runs, so that a run finds copies of the
+articles earlier runs published without reading them all again.
+
+Every run leaves, per partition, under ``<output>/_syndication/``: the bucket
+keys of its articles (``signatures``) and the verified pairs its articles are
+in (``pairs``, kept in the partition of each of the two articles). A later
+run puts the stored keys in its buckets, tagged so that two stored articles
+are never paired again; describes the stored articles it pairs with from
+their published text (their features are not stored: text is already there);
+and rebuilds the clusters and wire links its pairs change. A run owns the
+partitions it writes: what is stored for them is replaced, never compared.
+"""
+
+import posixpath
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+import schemas
+from transforms import files
+from transforms.packed import day_numbers, members, number_of, split_by_shard
+from transforms.write import partition_of_folders, read_published
+
+#: Tags a stored article's number in the buckets: pairs of two tagged
+#: numbers were found by an earlier run.
+STORED = np.uint64(1 << 63)
+
+
+def stored_partitions(output):
+    """The key of every partition an earlier run left signatures for."""
+    fs, root = files.filesystem(files.join_url(output, schemas.TABLE_FOLDERS["signatures"]))
+    found = {partition_of_folders(*path.split("/")[-3:-1])
+             for path in fs.glob(posixpath.join(root, "date=*", "source=*", "*.parquet"))}
+    return sorted(found, key=lambda key: (key[0] or "", key[1] or ""))
+
+
+def stored_bucket_keys(key, output, shards, owned):
+    """A stored partition's bucket keys, packed per shard as
+    ``syndication.shard_bucket_keys`` packs a run's own, its articles'
+    numbers tagged ``STORED``; none for a partition this run replaces."""
+    if key in set(owned):
+        return
+    signatures = read_published(output, "signatures", key)
+    keys = signatures["bucket_key"].to_numpy()
+    days = np.full(len(keys), day_numbers([key[0]])[0])
+    yield from split_by_shard(keys % np.uint64(shards), keys, signatures["number"].to_numpy() | STORED, days)
+
+
+def stored_partners(key, output, candidate_numbers, owned, batch_size):
+    """The articles of a stored partition that some candidate pair names
+    (``candidate_numbers``: sorted numbers of every candidate pair's
+    articles), read back from the published articles table in batches of
+    ``batch_size``, as syndication describes a run's own."""
+    if key in set(owned):
+        return
+    numbers = np.unique(read_published(output, "signatures", key, ["number"])["number"].to_numpy())
+    if not members(numbers, candidate_numbers).any():
+        return
+    articles = read_published(output, "articles", key, ["article_id", "text", "published_at"])
+    numbers = np.array([number_of(article_id) for article_id in articles["article_id"].to_pylist()], dtype=np.uint64)
+    rows = articles.filter(pa.array(members(numbers, candidate_numbers))).to_pylist()
+    date, source = key
+    for start in range(0, len(rows), batch_size):
+        yield [{**row, "date": date, "source": source} for row in rows[start:start + batch_size]]
+
+
+def stored_pairs(key, output):
+    """The stored pairs whose first article is in this partition: each pair
+    once, though it is kept in the partition of both its articles."""
+    pairs = read_published(output, "pairs", key)
+    if not pairs.num_rows:
+        return []
+    date, source = key
+    first_here = pc.and_(_equal(pairs["a_date"], date), _equal(pairs["a_source"], source))
+    return [pairs.filter(first_here)]
+
+
+def _equal(column, value):
+    """Where ``column`` equals ``value``, NULL equal to None."""
+    if value is None:
+        return pc.is_null(column)
+    return pc.fill_null(pc.equal(column, value), False)
