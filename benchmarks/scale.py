@@ -4,10 +4,13 @@ fresh process tree: wall time, articles/s, MB/s of input, peak memory of
 the whole tree, seconds per stage, and boilerplate and syndication quality
 against the corpus's truth.
 
-``python -m benchmarks.scale --sizes 10000 100000 1000000`` runs all three.
+``python -m benchmarks.scale --sizes 10000 100000 1000000`` runs all three;
+sizes from ``--walk_from`` (1M) up also run the way the README recommends
+there: ``akhbar-walk``, about 100k articles a run.
 """
 
 import argparse
+import functools
 import json
 import pathlib
 import shutil
@@ -17,8 +20,10 @@ import sys
 import duckdb
 
 from benchmarks.measure import run_measured
-from benchmarks.scale_corpus import write_scale_corpus
+from benchmarks.scale_corpus import ARTICLES_PER_DAY, write_scale_corpus
+from pipelines.walk import WALK_REPORT_NAME
 from transforms.progress import STAGES
+from transforms.report import REPORT_NAME
 
 CONFIGURATIONS = {"one process": ["--processes", "1"], "2 workers": ["--processes", "2"]}
 
@@ -36,14 +41,26 @@ def corpus_for(workdir, articles):
 
 def run_job(corpus, output, extra):
     """``(seconds, peak_tree_mb, report)`` of one run of the job."""
+    return _measured("akhbar", ["--input", str(corpus / "corpus"), *extra], output, REPORT_NAME)
+
+
+def walk_job(corpus, output, days_per_run):
+    """``(seconds, peak_tree_mb, walk_report)`` of ``akhbar-walk`` over the
+    corpus's dates, ``days_per_run`` days a run."""
+    days = sorted({path.stem[-len("YYYY-MM-DD"):] for path in (corpus / "corpus").glob("*/*.jsonl")})
+    return _measured("akhbar-walk", ["--input", f"{corpus}/corpus/*/*-{{date}}.jsonl", "--start_date", days[0],
+                                     "--end_date", days[-1], "--days_per_run", str(days_per_run)],
+                     output, WALK_REPORT_NAME)
+
+
+def _measured(command, arguments, output, report_name):
     shutil.rmtree(output, ignore_errors=True)
-    akhbar = pathlib.Path(sys.executable).parent / "akhbar"
-    seconds, peak_mb, done = run_measured(
-        [str(akhbar), "--input", str(corpus / "corpus"), "--output", str(output), *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    executable = pathlib.Path(sys.executable).parent / command
+    seconds, peak_mb, done = run_measured([str(executable), *arguments, "--output", str(output)],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if done.returncode:
-        raise RuntimeError(f"akhbar failed on {corpus}:\n{done.stderr[-4000:]}")
-    return seconds, peak_mb, json.loads((output / "_run_report.json").read_text())
+        raise RuntimeError(f"{command} failed:\n{done.stderr[-4000:]}")
+    return seconds, peak_mb, json.loads((output / report_name).read_text())
 
 
 def quality(corpus, output):
@@ -86,6 +103,9 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--one_process_up_to", type=int, default=100_000,
                         help="sizes above this run only with the default (2 workers)")
+    parser.add_argument("--walk_from", type=int, default=1_000_000,
+                        help="sizes from this one up also run as akhbar-walk, --walk_articles articles a run")
+    parser.add_argument("--walk_articles", type=int, default=100_000)
     parser.add_argument("--workdir", default="bench-out/scale")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -95,9 +115,15 @@ def main(argv=None):
         corpus = corpus_for(workdir, articles)
         megabytes = sum(p.stat().st_size for p in (corpus / "corpus").rglob("*.jsonl")) / 2**20
         configurations = CONFIGURATIONS if articles <= args.one_process_up_to else {"2 workers": []}
-        for name, extra in configurations.items():
+        runs = {name: functools.partial(run_job, corpus, workdir / f"out-{articles}", extra)
+                for name, extra in configurations.items()}
+        if articles >= args.walk_from:
+            days_per_run = max(1, round(args.walk_articles / ARTICLES_PER_DAY))
+            runs[f"walk {days_per_run}d"] = functools.partial(walk_job, corpus, workdir / f"out-{articles}",
+                                                              days_per_run)
+        for name, job in runs.items():
+            seconds, peak_mb, report = job()
             output = workdir / f"out-{articles}"
-            seconds, peak_mb, report = run_job(corpus, output, extra)
             assert report["articles_written"] == articles and report["balanced"], report
             rows.append({"articles": articles, "configuration": name, "seconds": seconds, "input_mb": megabytes,
                          "peak_tree_mb": peak_mb, "stages": report["stages"], **quality(corpus, output)})

@@ -33,7 +33,9 @@ from transforms.syndication import (
     DEFAULT_WIRE_MIN_WORDS,
     DetectSyndication,
 )
-from transforms.write import ARTICLE_UPDATES, DEFAULT_ROWS_PER_FILE, READY_PARTS, OwnedPartitions, WriteTables, new_run_id
+from transforms.write import (
+    ARTICLE_UPDATES, DEFAULT_ROWS_PER_FILE, READY_PARTS, OwnedPartitions, WriteTables, new_run_id,
+)
 
 DESCRIPTION = (
     "Turn Arabic news article files (.txt, .json, .jsonl, optionally .gz/.bz2/.zst) "

@@ -12,8 +12,11 @@ import sys
 import time
 
 from pipelines.akhbar import run
+from transforms import files
+from transforms.report import write_report
 
 DESCRIPTION = __doc__.split("\n\n")[0]
+WALK_REPORT_NAME = "_walk_report.json"
 
 
 def windows(start, end, days_per_run):
@@ -49,13 +52,33 @@ def walk(argv=None):
     started, reports = time.time(), []
     for first, last in windows(options.start_date, options.end_date, options.days_per_run):
         reports.append(run(akhbar_arguments + ["--start_date", first.isoformat(), "--end_date", last.isoformat()]))
-    articles = sum(report["articles_written"] for report in reports)
-    elapsed = time.time() - started
-    print(f"akhbar-walk: {len(reports)} runs, {options.start_date} to {options.end_date}: {articles} articles, "
-          f"{sum(report['rejects_total'] for report in reports)} rejects, "
-          f"{sum(report['outside_date_range'] for report in reports)} outside each run's dates, "
-          f"{elapsed:.1f} s ({articles / max(elapsed, 1e-9):.1f} articles/s)")
+    summary = walk_summary(reports, time.time() - started)
+    output = reports[-1]["output"]
+    write_report(output, summary, WALK_REPORT_NAME)
+    print(f"akhbar-walk: {len(reports)} runs, {options.start_date} to {options.end_date}: "
+          f"{summary['articles_written']} articles, {summary['rejects_total']} rejects, "
+          f"{summary['outside_date_range']} outside each run's dates, {summary['elapsed_seconds']:.1f} s "
+          f"({summary['articles_per_second']:.1f} articles/s); {files.join_url(output, WALK_REPORT_NAME)}")
     return reports
+
+
+def walk_summary(reports, elapsed):
+    """The walk's totals, its stages' items and seconds summed over the
+    runs, and a line per run."""
+    totals = {name: sum(report[name] for report in reports)
+              for name in ("articles_written", "rejects_total", "outside_date_range", "records_parsed")}
+    stages = {}
+    for report in reports:
+        for stage, figures in report.get("stages", {}).items():
+            summed = stages.setdefault(stage, {"items": 0, "seconds": 0.0})
+            summed["items"] += figures["items"]
+            summed["seconds"] += figures["seconds"]
+    runs = [{name: report[name] for name in ("run_id", "articles_written", "rejects_total", "outside_date_range",
+                                             "earlier_partitions_updated", "elapsed_seconds")}
+            for report in reports]
+    return {**totals, "balanced": all(report["balanced"] for report in reports),
+            "elapsed_seconds": round(elapsed, 3), "articles_per_second":
+            round(totals["articles_written"] / max(elapsed, 1e-9), 2), "stages": stages, "runs": runs}
 
 
 def main():

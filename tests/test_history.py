@@ -4,6 +4,7 @@ column, because each run finds copies of earlier runs' articles through the
 signatures they left, and rewrites the earlier articles its copies change."""
 
 import datetime as dt
+import json
 
 import duckdb
 import pytest
@@ -62,6 +63,9 @@ def test_a_walk_day_by_day_gives_what_one_run_gives(corpus, one_run, tmp_path):
     assert all(report["balanced"] and not report["outside_date_range"] for report in reports)
     assert reports[0]["earlier_partitions_updated"] == 0
     assert all(report["earlier_partitions_updated"] > 0 for report in reports[1:])  # copies of earlier days
+    summary = json.loads((output / "_walk_report.json").read_text())
+    assert (summary["articles_written"], len(summary["runs"]), summary["balanced"]) == (480, len(DAYS), True)
+    assert summary["stages"]["syndication"]["items"] == 480
     assert tables(output) == one_run[1]
 
 

@@ -59,10 +59,10 @@ def _iso(seconds):
     return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def write_report(output, report):
+def write_report(output, report, name=REPORT_NAME):
     """Write the report next to the tables (write then rename, so a reader
     never sees half a file)."""
-    fs, path = files.filesystem(files.join_url(output, REPORT_NAME))
+    fs, path = files.filesystem(files.join_url(output, name))
     partial = path + ".partial"
     with fs.open(partial, "w") as handle:
         json.dump(report, handle, ensure_ascii=False, indent=2)

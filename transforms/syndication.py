@@ -504,7 +504,8 @@ def _ends(pairs):
     """``{article_id: (article_id, date, source)}`` of both articles of some pairs."""
     ends = {}
     for side in "ab":
-        for article_id, date, source in zip(*(pairs[f"{side}_{name}"].to_pylist() for name in ("id", "date", "source"))):
+        columns = (pairs[f"{side}_{name}"].to_pylist() for name in ("id", "date", "source"))
+        for article_id, date, source in zip(*columns):
             ends[article_id] = (article_id, date, source)
     return ends
 
