@@ -573,13 +573,23 @@ def relations(found, kept_before, owned, jaccard, containment):
 
 def _pairs_by_partition(pairs, partitions):
     """The pairs table of each of ``partitions``: the pairs with an article
-    there (an empty table for one with none)."""
-    labels = pa.concat_arrays([_partition_labels(pairs, side).combine_chunks() for side in "ab"])
-    rows = np.concatenate([np.arange(pairs.num_rows)] * 2)
-    grouped = pa.table({"label": labels, "row": rows}).group_by("label").aggregate([("row", "distinct")])
-    by_label = dict(zip(grouped["label"].to_pylist(), grouped["row_distinct"].to_pylist()))
-    return {key: pairs.take(pa.array(sorted(by_label.get(_label_of_key(key), [])), type=pa.int64()))
-            for key in partitions}
+    there (an empty table for one with none), as slices of one table
+    ordered by partition (a pair of two partitions is in it twice)."""
+    a_labels, b_labels = (_partition_labels(pairs, side).combine_chunks() for side in "ab")
+    labels = pa.concat_arrays([a_labels, b_labels.filter(pc.not_equal(a_labels, b_labels))]).dictionary_encode()
+    rows = np.concatenate([np.arange(pairs.num_rows),
+                           np.flatnonzero(pc.not_equal(a_labels, b_labels).to_numpy(zero_copy_only=False))])
+    codes = labels.indices.to_numpy()
+    order = np.lexsort((rows, codes))
+    arranged = pairs.take(pa.array(rows[order], type=pa.int64())).combine_chunks()
+    bounds = np.searchsorted(codes[order], np.arange(len(labels.dictionary) + 1))
+    code_of = {label: code for code, label in enumerate(labels.dictionary.to_pylist())}
+    result = {}
+    for key in partitions:
+        code = code_of.get(_label_of_key(key))
+        result[key] = arranged.slice(bounds[code], bounds[code + 1] - bounds[code]) if code is not None \
+            else arranged.slice(0, 0)
+    return result
 
 
 def relation_outputs(grouped, owned, jaccard, containment):
@@ -861,13 +871,13 @@ class DetectSyndication(beam.PTransform):
                 beam.pvalue.AsSingleton(candidates | "CandidateNumbers" >> beam.combiners.ToList()
                                         | "AllCandidateNumbers" >> beam.Map(candidate_numbers)),
                 owned, ARTICLES_PER_BATCH)
-            | "DescribePartners" >> beam.Map(numbered_description, self.wire_min_words)
+            | "DescribePartners" >> beam.Map(numbered_description, self.wire_min_words).with_output_types(Description)
         )
         # The join is a lookup: the candidate pairs (16 bytes each) reach
         # every worker, and each pair's features meet in one GroupByKey.
         verified_batches = (
             (described, partners)
-            | "AllDescribed" >> beam.Flatten()
+            | "AllDescribed" >> beam.Flatten().with_output_types(Description)  # spilled, as each input
             | "FeaturesToPairs" >> beam.FlatMap(features_to_pairs, beam.pvalue.AsList(candidates))
             | "JoinPairs" >> beam.GroupByKey()
             | "Groups" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
