@@ -115,12 +115,13 @@ def main(argv=None):
         corpus = corpus_for(workdir, articles)
         megabytes = sum(p.stat().st_size for p in (corpus / "corpus").rglob("*.jsonl")) / 2**20
         configurations = CONFIGURATIONS if articles <= args.one_process_up_to else {"2 workers": []}
-        runs = {name: functools.partial(run_job, corpus, workdir / f"out-{articles}", extra)
-                for name, extra in configurations.items()}
+        runs = {}
         if articles >= args.walk_from:
             days_per_run = max(1, round(args.walk_articles / ARTICLES_PER_DAY))
             runs[f"walk {days_per_run}d"] = functools.partial(walk_job, corpus, workdir / f"out-{articles}",
                                                               days_per_run)
+        runs.update((name, functools.partial(run_job, corpus, workdir / f"out-{articles}", extra))
+                    for name, extra in configurations.items())
         for name, job in runs.items():
             seconds, peak_mb, report = job()
             output = workdir / f"out-{articles}"

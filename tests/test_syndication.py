@@ -280,3 +280,47 @@ def test_a_pair_without_its_second_articles_features_fails_clearly():
     with pytest.raises(syn.MissingFeatures, match="article number 8 never reached its 1 candidate pair"):
         syn._verify_joined(groups, syn.DEFAULT_WIRE_CONTAINMENT)
     assert len(syn._verify_joined(groups[:1], syn.DEFAULT_WIRE_CONTAINMENT)) == 1
+
+
+def pairs_of(*rows):
+    """Pair rows ``(a_id, a_day, a_source, b_id, b_day, b_source, jaccard, a_paragraphs, b_paragraphs)``."""
+    columns = {name: [] for name in schemas.PAIRS.names}
+    for a_id, a_day, a_source, b_id, b_day, b_source, jaccard, a_paragraphs, b_paragraphs in rows:
+        for side, (article_id, day, source) in (("a", (a_id, a_day, a_source)), ("b", (b_id, b_day, b_source))):
+            columns[f"{side}_id"].append(article_id)
+            columns[f"{side}_date"].append(f"2024-06-{day:02d}")
+            columns[f"{side}_published_at"].append(None)
+            columns[f"{side}_source"].append(source)
+        columns["jaccard"].append(jaccard)
+        columns["containment"].append(jaccard)
+        columns["a_paragraphs"].append(a_paragraphs)
+        columns["b_paragraphs"].append(b_paragraphs)
+    return pa.table(columns, schema=schemas.PAIRS)
+
+
+def test_relations_rebuild_the_clusters_and_wire_links_of_earlier_articles():
+    stored = pairs_of(("x", 10, "s1", "y", 10, "s2", 0.95, [0], [1]),  # a copy, from an earlier run
+                      ("y", 10, "s2", "z", 11, "s1", 0.9, [], []))  # z's partition is rerun now: gone
+    found = pairs_of(("w", 11, "s3", "x", 10, "s1", 0.3, [2], [3]))  # new wire link of earlier article x
+    owned = {("2024-06-11", "s1"), ("2024-06-11", "s3")}
+    updates, by_partition = syn.relations(found, stored, owned, 0.8, 0.9)
+    updates = {update["article_id"]: update for update in updates}
+    # x and y stay one cluster (x canonical by id); y lost z; x gains w's link; z is this run's: no update
+    assert updates["x"]["cluster_size"] == 2 and updates["y"]["duplicate_of"] == "x"
+    assert (updates["x"]["wire_paragraph_count"], updates["x"]["wire_article_ids"]) == (2, ["w", "y"])
+    assert (updates["y"]["wire_paragraph_count"], updates["y"]["wire_article_ids"]) == (1, ["x"])
+    assert "z" not in updates and "w" not in updates
+    ids = {key: sorted(zip(table["a_id"].to_pylist(), table["b_id"].to_pylist()))
+           for key, table in by_partition.items()}
+    assert ids == {("2024-06-10", "s1"): [("w", "x"), ("x", "y")], ("2024-06-10", "s2"): [("x", "y")],
+                   ("2024-06-11", "s1"): [], ("2024-06-11", "s3"): [("w", "x")]}
+
+
+def test_relations_without_history_cluster_every_copy():
+    found = pairs_of(("a", 1, "s1", "b", 2, "s2", 0.9, [], []), ("b", 2, "s2", "c", 3, "s2", 0.85, [], []),
+                     ("d", 1, "s1", "e", 1, "s1", 0.5, [], []))
+    updates, by_partition = syn.relations(found, schemas.PAIRS.empty_table(), None, 0.8, 0.9)
+    assert sorted((u["article_id"], u["cluster_id"], u["cluster_size"]) for u in updates) == [
+        ("a", "a", 3), ("b", "a", 3), ("c", "a", 3)]
+    assert {key: table.num_rows for key, table in by_partition.items()} == {
+        ("2024-06-01", "s1"): 2, ("2024-06-02", "s2"): 2, ("2024-06-03", "s2"): 1}
