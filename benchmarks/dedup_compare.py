@@ -126,9 +126,9 @@ def main(argv=None):
     write_documents(documents, folder / "docs")
     print(f"{len(documents)} articles, {sum(len(d['text']) for d in documents) / 2**20:.0f} M characters of body; "
           f"{args.processes} processes each")
-    print(f"{'system':<24} {'seconds':>8} {'articles/s':>10} {'precision':>9} {'recall':>7} {'clusters':>9}")
-    seconds, clusters = akhbar_clusters(documents, args.processes, folder)
-    results = [("akhbar", seconds, clusters)]
+    print(f"{'system':<24} {'seconds':>8} {'articles/s':>10} {'precision':>9} {'recall':>7} {'clusters':>9}",
+          flush=True)
+    print_result("akhbar", *akhbar_clusters(documents, args.processes, folder), documents)
     others = pathlib.Path(__file__).with_name("dedup_others.py")
     python = pathlib.Path(args.venv) / "bin" / "python"
     for system in OTHERS:
@@ -137,11 +137,14 @@ def main(argv=None):
                                str(folder / "docs"), str(work), str(args.processes)],
                               capture_output=True, text=True, check=True)
         figures = json.loads(done.stdout.strip().splitlines()[-1])
-        results.append((system, figures["seconds"], figures["clusters"]))
-    for system, seconds, clusters in results:
-        precision, recall = pairwise(clusters, documents)
-        print(f"{system:<24} {seconds:>8.1f} {len(documents) / seconds:>10.0f} {precision:>9.3f} {recall:>7.3f} "
-              f"{len(clusters):>9}", flush=True)
+        print_result(system, figures["seconds"], figures["clusters"], documents)
+
+
+def print_result(system, seconds, clusters, documents):
+    """One system's row, as soon as it has run."""
+    precision, recall = pairwise(clusters, documents)
+    print(f"{system:<24} {seconds:>8.1f} {len(documents) / seconds:>10.0f} {precision:>9.3f} {recall:>7.3f} "
+          f"{len(clusters):>9}", flush=True)
 
 
 if __name__ == "__main__":

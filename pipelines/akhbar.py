@@ -30,6 +30,7 @@ from transforms.syndication import (
     DEFAULT_CONTAINMENT,
     DEFAULT_JACCARD,
     DEFAULT_WIRE_CONTAINMENT,
+    DEFAULT_WINDOW_DAYS,
     DEFAULT_WIRE_MIN_WORDS,
     DetectSyndication,
 )
@@ -93,6 +94,9 @@ OPTIONS = (
      "of another source. Default: %(default)s."),
     ("--wire_paragraph_min_words", int, DEFAULT_WIRE_MIN_WORDS,
      "Shorter paragraphs are never counted as wire copy. Default: %(default)s."),
+    ("--syndication_window_days", int, DEFAULT_WINDOW_DAYS,
+     "Articles published more days apart than this are never compared (0: no limit). It also bounds what a "
+     "run reads of earlier runs' signatures. Default: %(default)s."),
     ("--annotator", str, AUTO,
      "Entity annotator: gazetteer (the lexicon shipped with akhbar, no downloads), camel "
      "(camel-tools' NER model, named through the gazetteer) or auto (camel where its model is "
@@ -184,7 +188,7 @@ def build(pipeline, options, run_info, processes=1):
     deduplicated, article_updates, syndication_state = cleaned | "DetectSyndication" >> DetectSyndication(
         options.syndication_jaccard, options.syndication_containment,
         options.wire_paragraph_containment, options.wire_paragraph_min_words, processes=processes,
-        history=options.output, owned=owned,
+        history=options.output, owned=owned, window_days=options.syndication_window_days,
     )
     articles, entities = deduplicated | "AnnotateEntities" >> AnnotateEntities(
         options.annotator, options.gazetteer, options.ner_model_dir, options.ner_precision, processes=processes

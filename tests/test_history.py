@@ -12,6 +12,7 @@ import pytest
 from benchmarks.scale_corpus import write_scale_corpus
 from pipelines.akhbar import run
 from pipelines.walk import walk, windows
+from transforms import history
 
 # The per-source boilerplate counts are per run (README): off here, so that
 # every run cleans each article as one run over all days does.
@@ -93,3 +94,13 @@ def test_windows_cover_the_range_in_order():
     assert list(windows(day("2024-01-30"), day("2024-02-03"), 2)) == [
         (day("2024-01-30"), day("2024-01-31")), (day("2024-02-01"), day("2024-02-02")),
         (day("2024-02-03"), day("2024-02-03"))]
+
+
+def test_a_run_compares_with_the_stored_partitions_near_its_own_days():
+    days = history.owned_days([(("2024-03-10", "a"), None), (("2024-03-20", "b"), None)])
+    owned = {("2024-03-10", "a"): None, ("2024-03-20", "b"): None}
+    near = [key for key in (("2024-03-10", "a"), ("2024-03-10", "c"), ("2024-02-09", "c"), ("2024-02-08", "c"),
+                            ("2024-04-19", "c"), ("2024-04-20", "c"), (None, "c"))
+            if history.comparable(key, owned, days, 30)]
+    assert near == [("2024-03-10", "c"), ("2024-02-09", "c"), ("2024-04-19", "c")]
+    assert history.comparable(("2020-01-01", "c"), owned, days, 0)

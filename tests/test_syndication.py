@@ -87,22 +87,33 @@ def test_minhash_agreement_estimates_jaccard():
     assert len(set(syn.band_keys(minhash(a)).tolist())) == syn.BANDS
 
 
-def test_bucket_pairs_weigh_bands_and_fingerprints_and_pair_the_first_of_crowded_buckets():
+def test_bucket_pairs_weigh_bands_and_fingerprints_and_pair_neighbours_in_crowded_buckets():
     band, fingerprint = np.uint64(7), np.uint64(2**63 + 5)
     other_fingerprint = np.uint64(2**63 + 6)
     crowded = np.uint64(2**63 + 9)
+    members = syn.MAX_FINGERPRINT_GROUP + 2
     keys = np.array([band, band, fingerprint, fingerprint, other_fingerprint, other_fingerprint, band]
-                    + [crowded] * (syn.MAX_FINGERPRINT_GROUP + 1), dtype=np.uint64)
-    numbers = np.array([3, 1, 1, 2, 2, 1, 3] + list(range(100, 101 + syn.MAX_FINGERPRINT_GROUP)), dtype=np.uint64)
-    # the crowded bucket's article 100 is its latest: the one left out
-    days = np.array([0] * 7 + [9] + [1] * syn.MAX_FINGERPRINT_GROUP, dtype=np.int64)
+                    + [crowded] * members, dtype=np.uint64)
+    numbers = np.array([3, 1, 1, 2, 2, 1, 3] + list(range(100, 100 + members)), dtype=np.uint64)
+    # the crowded bucket in date order: 100 (day 0), 101, ... (day 1)
+    days = np.array([0] * 7 + [0] + [1] * (members - 1), dtype=np.int64)
     firsts, seconds, weights = syn.summed_pairs(*syn.bucket_pairs(keys, numbers, days))
     pairs = list(zip(firsts.tolist(), seconds.tolist(), weights.tolist()))
     # (1, 3) share a band (the duplicate (band, 3) counts once); (1, 2) two fingerprints
     assert pairs[:2] == [(1, 2, 2), (1, 3, 2)]
-    crowded_pairs = pairs[2:]
-    assert len(crowded_pairs) == syn.MAX_FINGERPRINT_GROUP * (syn.MAX_FINGERPRINT_GROUP - 1) // 2
-    assert all(weight == 1 and 100 not in (first, second) for first, second, weight in crowded_pairs)
+    # each article of the crowded bucket pairs with the 50 before it: all but the first with the last
+    crowded_pairs = {(first, second) for first, second, weight in pairs[2:] if weight == 1}
+    assert len(crowded_pairs) == len(pairs) - 2 == members * (members - 1) // 2 - 1
+    assert (100, 100 + members - 1) not in crowded_pairs and (100, 100 + members - 2) in crowded_pairs
+
+
+def test_bucket_pairs_keep_to_the_window():
+    keys = np.full(3, 7, dtype=np.uint64)
+    numbers = np.array([1, 2, 3], dtype=np.uint64)
+    days = np.array([0, 30, 31], dtype=np.int64)
+    for window, expected in ((30, [(1, 2), (2, 3)]), (0, [(1, 2), (1, 3), (2, 3)])):
+        firsts, seconds, _ = syn.bucket_pairs(keys, numbers, days, window)
+        assert sorted(zip(firsts.tolist(), seconds.tolist())) == expected
 
 
 def test_bucket_pairs_never_pair_two_stored_articles():

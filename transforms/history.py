@@ -35,11 +35,31 @@ def stored_partitions(output):
     return sorted(found, key=lambda key: (key[0] or "", key[1] or ""))
 
 
-def stored_bucket_keys(key, output, shards, owned):
+def owned_days(owned_keys):
+    """The sorted day numbers of the partitions a run owns."""
+    return np.unique(day_numbers([date for (date, _), _ in owned_keys]))
+
+
+def comparable(key, owned, days, window_days):
+    """Whether this run compares its articles with a stored partition's: not
+    one it replaces, and (``window_days`` > 0) dated at most that many days
+    from one of its own (``days``: ``owned_days``)."""
+    if key in owned:
+        return False
+    if not window_days:
+        return True
+    day = day_numbers([key[0]])[0]
+    position = np.searchsorted(days, day)
+    nearest = days[max(position - 1, 0):position + 1]
+    return bool(len(nearest)) and int(np.abs(nearest - day).min()) <= window_days
+
+
+def stored_bucket_keys(key, output, shards, owned, days, window_days):
     """A stored partition's bucket keys, packed per shard as
     ``syndication.shard_bucket_keys`` packs a run's own, its articles'
-    numbers tagged ``STORED``; none for a partition this run replaces."""
-    if key in set(owned):
+    numbers tagged ``STORED``; none for a partition this run does not
+    compare with (``comparable``)."""
+    if not comparable(key, owned, days, window_days):
         return
     signatures = read_published(output, "signatures", key)
     keys = signatures["bucket_key"].to_numpy()
@@ -47,12 +67,12 @@ def stored_bucket_keys(key, output, shards, owned):
     yield from split_by_shard(keys % np.uint64(shards), keys, signatures["number"].to_numpy() | STORED, days)
 
 
-def stored_partners(key, output, candidate_numbers, owned, batch_size):
+def stored_partners(key, output, candidate_numbers, owned, days, window_days, batch_size):
     """The articles of a stored partition that some candidate pair names
     (``candidate_numbers``: sorted numbers of every candidate pair's
     articles), read back from the published articles table in batches of
     ``batch_size``, as syndication describes a run's own."""
-    if key in set(owned):
+    if not comparable(key, owned, days, window_days):
         return
     numbers = np.unique(read_published(output, "signatures", key, ["number"])["number"].to_numpy())
     if not members(numbers, candidate_numbers).any():

@@ -18,7 +18,7 @@ def number_of(text):
     return int.from_bytes(_digest(text), "little") >> 1
 
 
-_UNDATED = np.iinfo(np.int64).max
+_UNDATED = 1 << 40  # after every date, and far enough from them that differences never overflow
 
 
 def day_numbers(dates):

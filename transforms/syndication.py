@@ -27,7 +27,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 import schemas
-from transforms.history import STORED, stored_bucket_keys, stored_pairs, stored_partitions, stored_partners
+from transforms.history import (
+    STORED, owned_days, stored_bucket_keys, stored_pairs, stored_partitions, stored_partners,
+)
 from transforms.packed import (
     day_numbers, found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack,
 )
@@ -41,13 +43,14 @@ PERMUTATIONS = 64
 BANDS = 16  # 16 bands x 4 rows: a pair at Jaccard 0.8 is a candidate with p > 0.999
 MINIMA_PER_PARAGRAPH = 2  # each long paragraph's smallest shingle hashes are its fingerprints
 MIN_SHARED_FINGERPRINTS = 2
-MAX_BUCKET = 200  # an LSH bucket pairs its first 200 articles by date
+MAX_BUCKET = 200  # in an LSH bucket, an article pairs with the 200 before it by date
 DEFAULT_SHARDS = 64  # bucket keys are grouped per shard: each holds 1/64 of all keys in memory
-MAX_FINGERPRINT_GROUP = 50  # a fingerprint pairs its first 50 articles: more is a common phrase
+MAX_FINGERPRINT_GROUP = 50  # ... through a fingerprint, with the 50 before it: more is a common phrase
 DEFAULT_JACCARD = 0.8
 DEFAULT_CONTAINMENT = 0.9
 DEFAULT_WIRE_CONTAINMENT = 0.7
 DEFAULT_WIRE_MIN_WORDS = 8
+DEFAULT_WINDOW_DAYS = 30  # copies further apart are different stories to a news desk
 
 _EMPTY = np.zeros(0, dtype=np.uint64)
 _SHIFT = np.uint64(32)
@@ -663,38 +666,47 @@ def shard_bucket_keys(described, shards):
     return split_by_shard(keys % np.uint64(shards), keys, numbers[owners], days[owners])
 
 
-def bucket_pairs(keys, numbers, days):
+def bucket_pairs(keys, numbers, days, window_days=DEFAULT_WINDOW_DAYS):
     """``(first, second, weight)`` arrays: every pair of articles sharing a
     bucket key, weighted so that one shared LSH band, or
     ``MIN_SHARED_FINGERPRINTS`` shared fingerprints, make a candidate.
 
-    A bucket pairs only its first articles by date, up to its cap: a
-    crowded bucket costs no more than a full one, and a later article,
-    in this run or the next, never changes the pairs earlier ones made.
-    ``numbers`` tagged ``STORED`` are earlier runs' articles: paired only
-    with this run's. Pairs are built per bucket size, all buckets of that
-    size at once."""
+    In a bucket ordered by date, each article pairs with the ones just
+    before it, up to the bucket's cap, and (``window_days`` > 0) only with
+    those published at most that many days apart: a crowded bucket costs no
+    more than a full one, and what an article pairs with depends only on
+    the articles near it in time, whichever run they come in. ``numbers``
+    tagged ``STORED`` are earlier runs' articles: paired only with this
+    run's."""
     order = np.lexsort((numbers & ~STORED, days, keys))
-    keys, numbers = keys[order], numbers[order]
+    keys, numbers, days = keys[order], numbers[order], days[order]
     distinct = run_starts(keys, numbers)
-    keys, numbers = keys[distinct], numbers[distinct]
-    starts = run_starts(keys)
-    rank = np.arange(len(keys)) - np.repeat(starts, np.diff(np.append(starts, len(keys))))
-    first_ones = rank < np.where(keys < _FINGERPRINT_TAG, MAX_BUCKET, MAX_FINGERPRINT_GROUP)
-    keys, numbers = keys[first_ones], numbers[first_ones]
+    keys, numbers, days = keys[distinct], numbers[distinct], days[distinct]
     starts = run_starts(keys)
     sizes = np.diff(np.append(starts, len(keys)))
     is_band = keys[starts] < _FINGERPRINT_TAG
-    paired = sizes >= 2
     firsts, seconds, weights = [_EMPTY], [_EMPTY], [np.zeros(0, dtype=np.uint32)]
-    for size in np.unique(sizes[paired]):
-        of_size = paired & (sizes == size)
-        i, j = np.triu_indices(size, k=1)
-        group_starts = starts[of_size][:, None]
-        firsts.append(numbers[group_starts + i].ravel())
-        seconds.append(numbers[group_starts + j].ravel())
-        weights.append(np.repeat(np.where(is_band[of_size], MIN_SHARED_FINGERPRINTS, 1).astype(np.uint32), len(i)))
+    for size, band in sorted({(int(size), bool(band)) for size, band in zip(sizes, is_band) if size >= 2}):
+        i, j = _neighbours(size, MAX_BUCKET if band else MAX_FINGERPRINT_GROUP)
+        group_starts = starts[(sizes == size) & (is_band == band)][:, None]
+        first, second = (group_starts + i).ravel(), (group_starts + j).ravel()
+        if window_days:
+            near = np.abs(days[second] - days[first]) <= window_days
+            first, second = first[near], second[near]
+        firsts.append(numbers[first])
+        seconds.append(numbers[second])
+        weights.append(np.full(len(first), MIN_SHARED_FINGERPRINTS if band else 1, dtype=np.uint32))
     return _with_this_run(np.concatenate(firsts), np.concatenate(seconds), np.concatenate(weights))
+
+
+def _neighbours(size, cap):
+    """``(i, j)``: the positions of the pairs of a bucket of ``size``, each
+    position with the ``cap`` before it."""
+    if size - 1 <= cap:
+        return np.triu_indices(size, k=1)
+    i = np.concatenate([np.arange(size - offset) for offset in range(1, cap + 1)])
+    j = i + np.repeat(np.arange(1, cap + 1), size - np.arange(1, cap + 1))
+    return i, j
 
 
 def _with_this_run(firsts, seconds, weights):
@@ -721,12 +733,12 @@ _BUCKET_DTYPES = (np.uint64, np.uint64, np.int64)
 _PAIR_DTYPES = (np.uint64, np.uint64, np.uint32)
 
 
-def shard_pair_weights(shard_group, shards):
+def shard_pair_weights(shard_group, shards, window_days):
     """All the buckets of one shard, paired in memory and summed within the
     shard; out again per shard of the pair's first article, packed (a pair's
     buckets may sit in several shards)."""
     _, blobs = shard_group
-    firsts, seconds, weights = summed_pairs(*bucket_pairs(*unpack(blobs, _BUCKET_DTYPES)))
+    firsts, seconds, weights = summed_pairs(*bucket_pairs(*unpack(blobs, _BUCKET_DTYPES), window_days))
     return split_by_shard(firsts % np.uint64(shards), firsts, seconds, weights)
 
 
@@ -829,7 +841,7 @@ class DetectSyndication(beam.PTransform):
 
     def __init__(self, jaccard=DEFAULT_JACCARD, containment=DEFAULT_CONTAINMENT,
                  wire_containment=DEFAULT_WIRE_CONTAINMENT, wire_min_words=DEFAULT_WIRE_MIN_WORDS,
-                 shards=DEFAULT_SHARDS, processes=1, history=None, owned=None):
+                 shards=DEFAULT_SHARDS, processes=1, history=None, owned=None, window_days=DEFAULT_WINDOW_DAYS):
         super().__init__()
         self.processes = processes
         self.shards = shards
@@ -837,11 +849,17 @@ class DetectSyndication(beam.PTransform):
         self.containment = containment
         self.wire_containment = wire_containment
         self.wire_min_words = wire_min_words
+        if history and owned is None:
+            raise ValueError("a history needs the partitions this run owns")
         self.history = history
         self.owned = owned
+        self.window_days = window_days
 
     def expand(self, article_batches):
         owned = beam.pvalue.AsDict(self.owned) if self.owned is not None else None
+        days = beam.pvalue.AsSingleton(
+            self.owned | "OwnedKeys" >> beam.combiners.ToList() | "OwnedDays" >> beam.Map(owned_days)
+        ) if self.owned is not None else None
         described = (
             article_batches
             | "Describe" >> beam.ParDo(PooledFn("syndication", description_of, self.wire_min_words,
@@ -857,10 +875,10 @@ class DetectSyndication(beam.PTransform):
         candidates = (
             (described | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards),
              earlier_partitions | "StoredBucketKeys" >> beam.FlatMap(stored_bucket_keys, self.history, self.shards,
-                                                                     owned))
+                                                                     owned, days, self.window_days))
             | "AllBucketKeys" >> beam.Flatten()
             | "Buckets" >> beam.GroupByKey()
-            | "PairWeightsByShard" >> beam.FlatMap(shard_pair_weights, self.shards)
+            | "PairWeightsByShard" >> beam.FlatMap(shard_pair_weights, self.shards, self.window_days)
             | "Pairs" >> beam.GroupByKey()
             | "Candidates" >> beam.Map(candidate_pairs)
         )
@@ -870,7 +888,7 @@ class DetectSyndication(beam.PTransform):
                 stored_partners, self.history,
                 beam.pvalue.AsSingleton(candidates | "CandidateNumbers" >> beam.combiners.ToList()
                                         | "AllCandidateNumbers" >> beam.Map(candidate_numbers)),
-                owned, ARTICLES_PER_BATCH)
+                owned, days, self.window_days, ARTICLES_PER_BATCH)
             | "DescribePartners" >> beam.Map(numbered_description, self.wire_min_words).with_output_types(Description)
         )
         # The join is a lookup: the candidate pairs (16 bytes each) reach
