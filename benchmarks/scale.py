@@ -25,6 +25,7 @@ from pipelines.walk import WALK_REPORT_NAME
 from transforms.progress import STAGES
 from transforms.report import REPORT_NAME
 
+WALK_WINDOW_DAYS = 30  # as the README recommends for walks
 CONFIGURATIONS = {"one process": ["--processes", "1"], "2 workers": ["--processes", "2"]}
 
 
@@ -49,7 +50,8 @@ def walk_job(corpus, output, days_per_run):
     corpus's dates, ``days_per_run`` days a run."""
     days = sorted({path.stem[-len("YYYY-MM-DD"):] for path in (corpus / "corpus").glob("*/*.jsonl")})
     return _measured("akhbar-walk", ["--input", f"{corpus}/corpus/*/*-{{date}}.jsonl", "--start_date", days[0],
-                                     "--end_date", days[-1], "--days_per_run", str(days_per_run)],
+                                     "--end_date", days[-1], "--days_per_run", str(days_per_run),
+                                     "--syndication_window_days", str(WALK_WINDOW_DAYS)],
                      output, WALK_REPORT_NAME)
 
 

@@ -50,7 +50,7 @@ DEFAULT_JACCARD = 0.8
 DEFAULT_CONTAINMENT = 0.9
 DEFAULT_WIRE_CONTAINMENT = 0.7
 DEFAULT_WIRE_MIN_WORDS = 8
-DEFAULT_WINDOW_DAYS = 30  # copies further apart are different stories to a news desk
+DEFAULT_WINDOW_DAYS = 0  # no limit: outlets reuse wire paragraphs weeks later
 
 _EMPTY = np.zeros(0, dtype=np.uint64)
 _SHIFT = np.uint64(32)
