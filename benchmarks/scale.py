@@ -67,8 +67,10 @@ def _measured(command, arguments, output, report_name):
 
 def quality(corpus, output):
     """Boilerplate line precision/recall and syndication pairwise
-    precision/recall of one run's output against the corpus's truth,
-    counted in DuckDB (pairs by cluster and story sizes, never listed)."""
+    precision/recall of one run's output against the corpus's truth, in
+    DuckDB: of copy clusters (an edited copy that shares most but not all
+    of its text is not a copy), and of links (same cluster, or a stored
+    pair that shares paragraphs) against all same-story pairs."""
     db = duckdb.connect()
     db.execute(f"""
         create view truth as select * from read_json('{corpus}/truth.jsonl', format='newline_delimited');
@@ -79,6 +81,12 @@ def quality(corpus, output):
             select t.story, t.labels, a.article_id, a.cluster_id, a.cluster_size
             from truth t join articles a
               on a.input_path = '{corpus}/corpus/' || t.file and a.record_index = t.record_index;
+        create view links as
+            select distinct least(a_id, b_id) a, greatest(a_id, b_id) b
+            from read_parquet('{output}/_syndication/pairs/**/*.parquet', hive_partitioning=false);
+        create view story_pairs as
+            select x.article_id a, y.article_id b, x.cluster_id = y.cluster_id same_cluster
+            from matched x join matched y on x.story = y.story and x.article_id < y.article_id;
         create view lines as
             select m.article_id, i - 1 as paragraph_index, substr(m.labels, i, 1) as label
             from matched m, range(1, length(m.labels) + 1) r(i);
@@ -92,11 +100,18 @@ def quality(corpus, output):
         select (select sum(n * (n - 1) / 2) from (select count(*) n from matched group by cluster_id, story)),
                (select sum(n * (n - 1) / 2) from (select count(*) n from matched group by cluster_id)),
                (select sum(n * (n - 1) / 2) from (select count(*) n from matched group by story))""").fetchone()
+    linked, links, linked_true = db.execute("""
+        select (select count(*) from story_pairs s left join links l using (a, b)
+                where s.same_cluster or l.a is not null),
+               (select count(*) from links),
+               (select count(*) from links join story_pairs using (a, b))""").fetchone()
     return {
         "boilerplate_precision": true_pos / max(true_pos + false_pos, 1),
         "boilerplate_recall": true_pos / max(true_pos + false_neg, 1),
         "syndication_precision": found / max(predicted, 1),
         "syndication_recall": found / max(true, 1),
+        "link_precision": linked_true / max(links, 1),
+        "link_recall": linked / max(true, 1),
     }
 
 
@@ -139,13 +154,14 @@ def print_row(row):
     if not getattr(print_row, "header", False):
         stages = " ".join(f"{stage[:6]:>6}" for stage in STAGES if stage != "read")
         print(f"{'articles':>9} {'configuration':<12} {'seconds':>8} {'art/s':>6} {'MB/s':>5} {'peak MB':>8}  "
-              f"{stages}  {'bp P':>5} {'bp R':>5} {'syn P':>5} {'syn R':>5}")
+              f"{stages}  {'bp P':>5} {'bp R':>5} {'syn P':>5} {'syn R':>5} {'lnk P':>5} {'lnk R':>5}")
         print_row.header = True
     stages = " ".join(f"{row['stages'][stage]['seconds']:>6.0f}" for stage in STAGES if stage != "read")
     print(f"{row['articles']:>9} {row['configuration']:<12} {row['seconds']:>8.1f} "
           f"{row['articles'] / row['seconds']:>6.0f} {row['input_mb'] / row['seconds']:>5.1f} "
           f"{row['peak_tree_mb']:>8.0f}  {stages}  {row['boilerplate_precision']:>5.3f} "
-          f"{row['boilerplate_recall']:>5.3f} {row['syndication_precision']:>5.3f} {row['syndication_recall']:>5.3f}",
+          f"{row['boilerplate_recall']:>5.3f} {row['syndication_precision']:>5.3f} {row['syndication_recall']:>5.3f} "
+          f"{row['link_precision']:>5.3f} {row['link_recall']:>5.3f}",
           flush=True)
 
 
