@@ -19,7 +19,7 @@ import sys
 
 import duckdb
 
-from benchmarks.measure import run_measured
+from benchmarks.measure import machine_speed_seconds, run_measured
 from benchmarks.scale_corpus import ARTICLES_PER_DAY, write_scale_corpus
 from pipelines.walk import WALK_REPORT_NAME
 from transforms.progress import STAGES
@@ -123,15 +123,20 @@ def main(argv=None):
     parser.add_argument("--walk_from", type=int, default=1_000_000,
                         help="sizes from this one up also run as akhbar-walk, --walk_articles articles a run")
     parser.add_argument("--walk_articles", type=int, default=100_000)
+    parser.add_argument("--one_run_up_to", type=int, default=None,
+                        help="sizes above this run only as akhbar-walk (default: every size also as one run)")
     parser.add_argument("--workdir", default="bench-out/scale")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
     workdir = pathlib.Path(args.workdir).resolve()
+    print(f"machine: 10M pure-Python additions in {machine_speed_seconds():.2f} s on one core", flush=True)
     rows = []
     for articles in args.sizes:
         corpus = corpus_for(workdir, articles)
         megabytes = sum(p.stat().st_size for p in (corpus / "corpus").rglob("*.jsonl")) / 2**20
         configurations = CONFIGURATIONS if articles <= args.one_process_up_to else {"2 workers": []}
+        if args.one_run_up_to is not None and articles > args.one_run_up_to:
+            configurations = {}
         runs = {}
         if articles >= args.walk_from:
             days_per_run = max(1, round(args.walk_articles / ARTICLES_PER_DAY))
@@ -146,6 +151,10 @@ def main(argv=None):
             rows.append({"articles": articles, "configuration": name, "seconds": seconds, "input_mb": megabytes,
                          "peak_tree_mb": peak_mb, "stages": report["stages"], **quality(corpus, output)})
             print_row(rows[-1])
+            if "runs" in report:
+                rows[-1]["run_seconds"] = [run["elapsed_seconds"] for run in report["runs"]]
+                print(f"{'':>9} seconds of each run: {' '.join(f'{s:.0f}' for s in rows[-1]['run_seconds'])}",
+                      flush=True)
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(rows, indent=2))
 
