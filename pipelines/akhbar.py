@@ -35,7 +35,7 @@ from transforms.syndication import (
     DetectSyndication,
 )
 from transforms.write import (
-    ARTICLE_UPDATES, DEFAULT_ROWS_PER_FILE, READY_PARTS, OwnedPartitions, WriteTables, new_run_id,
+    ARTICLE_UPDATES, DEFAULT_ROWS_PER_ROW_GROUP, READY_PARTS, OwnedPartitions, WriteTables, new_run_id,
 )
 
 DESCRIPTION = (
@@ -110,8 +110,8 @@ OPTIONS = (
     ("--ner_precision", str, "float32",
      "float32 gives camel-tools' own labels; bfloat16 runs about 3x faster on CPUs with bfloat16 "
      "support, with a few labels different. Default: %(default)s."),
-    ("--rows_per_file", int, DEFAULT_ROWS_PER_FILE,
-     "Rows per Parquet file inside a partition. Default: %(default)s."),
+    ("--rows_per_row_group", int, DEFAULT_ROWS_PER_ROW_GROUP,
+     "Rows per Parquet row group; each table's partition is one file. Default: %(default)s."),
     ("--spill_dir", str, None,
      "Local folder where a local run keeps the data that waits between stages (batches of articles, "
      "syndication features, rows for the writer), about the compressed size of the input; removed at the "
@@ -208,7 +208,7 @@ def build(pipeline, options, run_info, processes=1):
         READY_PARTS: syndication_state,
     }
     return (tables, counts) | "WriteTables" >> WriteTables(
-        options.output, run_info, options.rows_per_file, processes=processes
+        options.output, run_info, options.rows_per_row_group, processes=processes
     )
 
 

@@ -13,13 +13,17 @@ from tests.conftest import read_table
 from transforms.spill import loaded
 from transforms.syndication import singleton
 from transforms.write import (
+    COMMIT_NAME,
     STAGING_FOLDER,
     WriteTables,
+    commit_publish,
+    finish_interrupted_publishes,
     laid_over,
     partition_key,
     partition_path,
     partitioned_tables,
     publish_partitions,
+    remove_staging,
     sorted_table,
     table_from_ipc,
     write_partition,
@@ -71,15 +75,23 @@ def test_partitioned_tables_split_a_batch_by_partition_and_round_trip():
     assert all(table == "articles" and part.schema.equals(schemas.ARTICLES) for table, part in parts.values())
 
 
-def stage_and_publish(output, partitions, run, rows_per_file=1000):
+def stage_and_commit(output, partitions, run, rows_per_row_group=1000):
+    """Stage and commit a run's partitions; returns its staging URL and descriptors."""
     staging = f"{output}/{STAGING_FOLDER}/{run}"
     fs = fsspec.filesystem("file")
     descriptors = [
         write_partition(fs, staging, key, {table: as_table(table, rows) for table, rows in tables.items()},
-                        rows_per_file)
+                        rows_per_row_group)
         for key, tables in partitions.items()
     ]
+    commit_publish(staging, descriptors, {"run_id": run})
+    return staging, descriptors
+
+
+def stage_and_publish(output, partitions, run, rows_per_row_group=1000):
+    staging, descriptors = stage_and_commit(output, partitions, run, rows_per_row_group)
     publish_partitions(str(output), staging, descriptors)
+    remove_staging(str(output))
     return descriptors
 
 
@@ -88,15 +100,55 @@ def test_publish_replaces_only_the_partitions_a_run_writes(tmp_path):
     stage_and_publish(tmp_path, {
         june: {"articles": [article("a1"), article("a2"), article("a3")]},
         july: {"articles": [article("b1", *july)]},
-    }, "run1", rows_per_file=2)
-    assert "articles/date=2024-06-19/source=aawsat/part-00001.parquet" in files_under(tmp_path)
+    }, "run1")
+    stale = tmp_path / "articles/date=2024-06-19/source=aawsat/part-00001.parquet"
+    stale.write_bytes(b"an older layout's second file")
 
     stage_and_publish(tmp_path, {june: {"articles": [article("a1", text="نص جديد")]}}, "run2")
     assert read_table(tmp_path, "articles", "article_id, text, date::varchar, source") == [
         ("a1", "نص جديد", "2024-06-19", "aawsat"),
         ("b1", "نص", "2024-07-04", "khabaryn"),
     ]
-    assert "articles/date=2024-06-19/source=aawsat/part-00001.parquet" not in files_under(tmp_path)
+    assert not stale.exists()
+
+
+def test_a_partition_is_one_file_in_row_groups(tmp_path):
+    import pyarrow.parquet as pq
+
+    stage_and_publish(tmp_path, {("2024-06-19", "aawsat"): {"articles": [article(f"a{i}") for i in range(5)]}},
+                      "run1", rows_per_row_group=2)
+    assert files_under(tmp_path / "articles") == ["date=2024-06-19/source=aawsat/part-00000.parquet"]
+    assert pq.ParquetFile(tmp_path / "articles/date=2024-06-19/source=aawsat/part-00000.parquet").num_row_groups == 3
+
+
+def test_a_publish_cut_short_is_finished_by_the_next_run(tmp_path):
+    """Killed after its commit, halfway through publishing: the next run
+    finishes it before anything else, and repeating it changes nothing."""
+    june, july = ("2024-06-19", "aawsat"), ("2024-07-04", "khabaryn")
+    stage_and_publish(tmp_path, {june: {"articles": [article("a1")], "rejects": [reject("/x", "e", *june)]},
+                                 july: {"articles": [article("b1", *july)]}}, "run1")
+    staging, descriptors = stage_and_commit(tmp_path, {
+        june: {"articles": [article("a1", text="جديد"), article("a2")]},
+        july: {"articles": [article("b1", *july, text="جديد")]},
+    }, "run2")
+    publish_partitions(str(tmp_path), staging, descriptors[:1])  # the kill comes after the first partition
+    finish_interrupted_publishes(str(tmp_path))
+    expected = [("a1", "جديد"), ("a2", "نص"), ("b1", "جديد")]
+    assert read_table(tmp_path, "articles", "article_id, text") == expected
+    assert read_table(tmp_path, "rejects", "count(*)") == [(0,)]
+    assert json.loads((tmp_path / "_run_report.json").read_text()) == {"run_id": "run2"}
+    assert not (tmp_path / STAGING_FOLDER / "run2").exists()
+    finish_interrupted_publishes(str(tmp_path))
+    assert read_table(tmp_path, "articles", "article_id, text") == expected
+
+
+def test_a_run_staged_but_not_committed_is_never_published(tmp_path):
+    june = ("2024-06-19", "aawsat")
+    stage_and_publish(tmp_path, {june: {"articles": [article("a1")]}}, "run1")
+    stage_and_commit(tmp_path, {june: {"articles": [article("a1", text="جديد")]}}, "run2")
+    (tmp_path / STAGING_FOLDER / "run2" / COMMIT_NAME).unlink()
+    finish_interrupted_publishes(str(tmp_path))
+    assert read_table(tmp_path, "articles", "article_id, text") == [("a1", "نص")]
 
 
 def test_a_table_without_rows_is_still_readable(tmp_path):

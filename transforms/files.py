@@ -105,6 +105,32 @@ def parent_url(url):
     return full_url(fs, posixpath.dirname(path))
 
 
+def write_whole(url, data):
+    """Write ``data`` (bytes) so that no reader sees part of it: on a local
+    disk to a side file renamed over the target; an object store shows an
+    object only once it is whole."""
+    fs, path = filesystem(url)
+    fs.makedirs(posixpath.dirname(path), exist_ok=True)
+    if not _is_local(fs):
+        fs.pipe_file(path, data)
+        return
+    partial = path + ".partial"
+    fs.pipe_file(partial, data)
+    fs.mv(partial, path)
+
+
+def replace_file(fs, source, target):
+    """Put the file ``source`` in place of ``target`` (both paths of ``fs``)
+    in one step a reader cannot see halfway: a rename on a local disk, a
+    server-side copy on an object store (which has no rename; the caller
+    deletes ``source`` later)."""
+    fs.makedirs(posixpath.dirname(target), exist_ok=True)
+    if _is_local(fs):
+        fs.mv(source, target)
+    else:
+        fs.copy(source, target)
+
+
 def join_url(base, *parts):
     """``base/part/...`` for local paths and URLs alike."""
     return posixpath.join(base.rstrip("/"), *parts)

@@ -60,13 +60,9 @@ def _iso(seconds):
 
 
 def write_report(output, report, name=REPORT_NAME):
-    """Write the report next to the tables (write then rename, so a reader
-    never sees half a file)."""
-    fs, path = files.filesystem(files.join_url(output, name))
-    partial = path + ".partial"
-    with fs.open(partial, "w") as handle:
-        json.dump(report, handle, ensure_ascii=False, indent=2)
-    fs.mv(partial, path)
+    """Write the report next to the tables, whole or not at all."""
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    files.write_whole(files.join_url(output, name), text.encode("utf-8"))
 
 
 def read_report(output):

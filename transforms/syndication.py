@@ -36,7 +36,7 @@ from transforms.packed import (
 from transforms.pool import PooledFn
 from transforms.spill import SpillingCoder, loaded, stored, stored_each
 from transforms.text import ARTICLES_PER_BATCH, key_codes
-from transforms.write import ipc_bytes, partition_key, table_from_ipc
+from transforms.write import finish_interrupted_publishes, ipc_bytes, partition_key, table_from_ipc
 
 SHINGLE_WORDS = 3
 PERMUTATIONS = 64
@@ -869,6 +869,7 @@ class DetectSyndication(beam.PTransform):
         earlier_partitions = (
             article_batches.pipeline
             | "History" >> beam.Create([self.history] if self.history else [])
+            | "FinishInterruptedPublishes" >> beam.Map(finish_interrupted_publishes)
             | "StoredPartitions" >> beam.FlatMap(stored_partitions)
             | "SpreadPartitions" >> beam.Reshuffle()
         )

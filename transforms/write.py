@@ -3,12 +3,15 @@ partitions, to staging first, and publish them only after all are written.
 
 A run owns the (date, source) partitions it writes: publishing replaces those
 partitions in every table (articles, entities, rejects) and leaves all other
-partitions alone. A run that fails before the publish step leaves the
-previous output untouched; its staging folder is removed by the next run
-that publishes.
+partitions alone. Each table's partition is one file, so replacing it is one
+step a reader cannot see halfway, on a local disk (a rename) and on an
+object store (an object is replaced whole). Publishing starts with a commit
+record in staging: a run that fails before it leaves the previous output
+untouched; one killed after it is finished by the next run.
 """
 
 import datetime as dt
+import json
 import posixpath
 import time
 import uuid
@@ -31,7 +34,9 @@ READY_PARTS = "ready_parts"  # parts built by an earlier stage: (partition, (tab
 #: A partition with rows of these tables is this run's; any other partition
 #: it touches is an earlier run's, where only the tables it sends change.
 OWNING_TABLES = (*schemas.TABLES, "signatures")
-DEFAULT_ROWS_PER_FILE = 200_000
+DEFAULT_ROWS_PER_ROW_GROUP = 100_000
+PART_NAME = "part-00000.parquet"  # the one file of a table's partition
+COMMIT_NAME = "_commit.json"
 ROWS_PER_PART = 2000  # rows turned into Arrow tables at a time
 
 
@@ -119,10 +124,10 @@ def sorted_table(table, rows):
     return rows.take(order)
 
 
-def write_parquet(fs, path, rows):
+def write_parquet(fs, path, rows, rows_per_row_group=DEFAULT_ROWS_PER_ROW_GROUP):
     """One zstd-compressed Parquet file with column statistics."""
     buffer = pa.BufferOutputStream()
-    pq.write_table(rows, buffer, compression="zstd", write_statistics=True)
+    pq.write_table(rows, buffer, compression="zstd", write_statistics=True, row_group_size=rows_per_row_group)
     fs.makedirs(posixpath.dirname(path), exist_ok=True)
     fs.pipe_file(path, buffer.getvalue().to_pybytes())
 
@@ -163,32 +168,27 @@ def read_published(output, table, key, columns=None):
     return pa.concat_tables(parts)
 
 
-def write_partition(fs, staging, key, tables, rows_per_file=DEFAULT_ROWS_PER_FILE):
+def write_partition(fs, staging, key, tables, rows_per_row_group=DEFAULT_ROWS_PER_ROW_GROUP):
     """Write one partition of each table that has rows in it (``tables``:
     table name -> Arrow table) under the ``staging`` path of file system
-    ``fs``; returns the partition's descriptor for the publish step."""
+    ``fs``; returns the partition's descriptor for the publish step (its
+    row counts, and the tables it staged a file for)."""
     counts = {}
     for table in schemas.ALL_TABLES:
         rows = tables.get(table)
         counts[table] = rows.num_rows if rows is not None else 0
-        if not counts[table]:
-            continue
-        rows = sorted_table(table, rows)
-        folder = posixpath.join(staging, partition_path(table, key))
-        for number, start in enumerate(range(0, rows.num_rows, rows_per_file)):
-            write_parquet(fs, posixpath.join(folder, part_name(number)), rows.slice(start, rows_per_file))
+        if counts[table]:
+            write_parquet(fs, posixpath.join(staging, partition_path(table, key), PART_NAME),
+                          sorted_table(table, rows), rows_per_row_group)
     reasons = {}
     if counts["rejects"]:
         for item in pc.value_counts(tables["rejects"]["reason"]).to_pylist():
             reasons[item["values"]] = item["counts"]
-    return {"date": key[0], "source": key[1], "rows": counts, "reject_reasons": reasons}
+    return {"date": key[0], "source": key[1], "rows": counts, "reject_reasons": reasons,
+            "files": [table for table, count in counts.items() if count]}
 
 
-def part_name(number):
-    return f"part-{number:05d}.parquet"
-
-
-def staged_partition(keyed_parts, output, staging, rows_per_file):
+def staged_partition(keyed_parts, output, staging, rows_per_row_group):
     """One grouped partition (its Arrow tables as ``stored_each``
     references, and its article updates) in; its staged files written and
     ``[descriptor]`` for the publish step out.
@@ -212,7 +212,7 @@ def staged_partition(keyed_parts, output, staging, rows_per_file):
     if updates and "articles" in tables:
         tables["articles"] = laid_over(tables["articles"], updates)
     fs, staging_path = files.filesystem(staging)
-    descriptor = write_partition(fs, staging_path, key, tables, rows_per_file)
+    descriptor = write_partition(fs, staging_path, key, tables, rows_per_row_group)
     if replaces is not None:
         descriptor["replaces"] = replaces
     return [descriptor]
@@ -228,34 +228,56 @@ def stage_empty_tables(fs, staging, descriptors):
     key = (first["date"], first["source"])
     for table, schema in schemas.TABLES.items():
         if not any(d["rows"][table] for d in descriptors):
-            write_parquet(fs, posixpath.join(staging, partition_path(table, key), part_name(0)), schema.empty_table())
+            write_parquet(fs, posixpath.join(staging, partition_path(table, key), PART_NAME), schema.empty_table())
+            first["files"].append(table)
+
+
+def commit_publish(staging, descriptors, report):
+    """The publish's point of no return: once this record is whole in
+    staging, the run's partitions go out, by this run or the next."""
+    fs, staging_path = files.filesystem(staging)
+    stage_empty_tables(fs, staging_path, descriptors)
+    record = {"descriptors": descriptors, "report": report}
+    files.write_whole(files.join_url(staging, COMMIT_NAME), json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
 
 def publish_partitions(output, staging, descriptors):
-    """Swap each staged partition into place, in every table it replaces
-    (all, for this run's own partitions).
-
-    The old partition folder is moved aside before the new one moves in, so
-    no reader ever sees old and new rows together; a table with no rows in
-    the partition loses its old folder and gets no new one.
-    """
+    """Put each staged partition in place, in every table it replaces (all,
+    for this run's own partitions): its one file replaces the published one;
+    a table with no rows there loses its file. Any other file in the folder
+    (an older layout's) goes after. Repeating it is harmless, so a publish
+    that was cut short is finished by running it again."""
     fs, output_path = files.filesystem(output)
     staging_path = files.filesystem(staging)[1]
-    stage_empty_tables(fs, staging_path, descriptors)
-    trash = posixpath.join(staging_path, "_replaced")
     for descriptor in descriptors:
         key = (descriptor["date"], descriptor["source"])
         for table in descriptor.get("replaces", schemas.ALL_TABLES):
             relative = partition_path(table, key)
-            staged = posixpath.join(staging_path, relative)
-            final = posixpath.join(output_path, relative)
-            if fs.exists(final):
-                old = posixpath.join(trash, relative)
-                fs.makedirs(posixpath.dirname(old), exist_ok=True)
-                fs.mv(final, old, recursive=True)
-            if fs.exists(staged):
-                fs.makedirs(posixpath.dirname(final), exist_ok=True)
-                fs.mv(staged, final, recursive=True)
+            final = posixpath.join(output_path, relative, PART_NAME)
+            staged = posixpath.join(staging_path, relative, PART_NAME)
+            if table in descriptor["files"]:
+                if fs.exists(staged):  # else an earlier try moved it already
+                    files.replace_file(fs, staged, final)
+                keep = {final}
+            else:
+                keep = set()
+            for path in fs.glob(posixpath.join(output_path, relative, "*.parquet")):
+                if path not in keep:
+                    fs.rm(path)
+
+
+def finish_interrupted_publishes(output):
+    """Finish every publish an earlier run committed but did not end (it was
+    killed while publishing), oldest first; returns ``output``. Runs before
+    this run reads earlier output and before it publishes."""
+    fs, root = files.filesystem(files.join_url(output, STAGING_FOLDER))
+    for commit in sorted(fs.glob(posixpath.join(root, "*", COMMIT_NAME))):
+        record = json.loads(fs.cat_file(commit))
+        staging = files.full_url(fs, posixpath.dirname(commit))
+        publish_partitions(output, staging, record["descriptors"])
+        write_report(output, record["report"])
+        fs.rm(posixpath.dirname(commit), recursive=True)
+    return output
 
 
 def remove_staging(output):
@@ -300,7 +322,7 @@ class UnbalancedRun(RuntimeError):
 
 class PublishFn(beam.DoFn):
     """Runs once, after every partition is staged (the side inputs are the
-    barrier): checks that count in = out + rejects, publishes the
+    barrier): checks that count in = out + rejects, commits, publishes the
     partitions, writes the run report, removes staging. A run that does not
     balance fails and publishes nothing."""
 
@@ -314,6 +336,8 @@ class PublishFn(beam.DoFn):
         if not report["balanced"]:
             write_report(self.staging, report)
             raise UnbalancedRun(report, files.join_url(self.staging, REPORT_NAME))
+        finish_interrupted_publishes(self.output)
+        commit_publish(self.staging, descriptors, report)
         publish_partitions(self.output, self.staging, descriptors)
         write_report(self.output, report)
         remove_staging(self.output)
@@ -333,12 +357,12 @@ class WriteTables(beam.PTransform):
     ``counts`` is a PCollection of ``(name, number)`` pairs for the report.
     """
 
-    def __init__(self, output, run_info, rows_per_file=DEFAULT_ROWS_PER_FILE, processes=1):
+    def __init__(self, output, run_info, rows_per_row_group=DEFAULT_ROWS_PER_ROW_GROUP, processes=1):
         super().__init__()
         self.processes = processes
         self.output = output.rstrip("/")
         self.run_info = run_info
-        self.rows_per_file = rows_per_file
+        self.rows_per_row_group = rows_per_row_group
         self.staging = files.join_url(self.output, STAGING_FOLDER, run_info["run_id"])
 
     def expand(self, tables_and_counts):
@@ -359,7 +383,7 @@ class WriteTables(beam.PTransform):
             | "AllTables" >> beam.Flatten()
             | "GroupByPartition" >> beam.GroupByKey()
             | "WriteStaged" >> beam.ParDo(PooledFn(
-                "write", staged_partition, self.output, self.staging, self.rows_per_file, processes=self.processes))
+                "write", staged_partition, self.output, self.staging, self.rows_per_row_group, processes=self.processes))
         )
         pipeline = descriptors.pipeline
         return (
