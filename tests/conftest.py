@@ -57,3 +57,32 @@ def read_table(output, table, columns="*", where="true"):
 @pytest.fixture
 def seeds_path():
     return SEEDS
+
+
+def portable_tables(output, input_root):
+    """Every public table's rows in a fixed order, with what depends on
+    where the input lived made relative: paths to ``input_root`` and
+    article ids (hashes of the path) to ``relative path#record index``, so
+    runs over copies of one input in different places compare equal."""
+    import pyarrow.dataset as ds
+
+    import schemas
+    from transforms import files
+
+    tables = {}
+    for table in schemas.TABLES:
+        fs, path = files.filesystem(files.join_url(output, table))
+        tables[table] = ds.dataset(path, filesystem=fs, format="parquet", partitioning="hive").to_table().to_pylist()
+    ids = {row["article_id"]: f"{row['input_path'].removeprefix(input_root)}#{row['record_index']}"
+           for row in tables["articles"]}
+
+    def portable(value):
+        if isinstance(value, str):
+            return ids.get(value, value.removeprefix(input_root))
+        if isinstance(value, list):
+            return [portable(item) for item in value]
+        if isinstance(value, dict):
+            return {name: portable(item) for name, item in value.items()}
+        return value
+
+    return {table: sorted((portable(row) for row in rows), key=repr) for table, rows in tables.items()}
