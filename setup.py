@@ -19,7 +19,7 @@ setup(
         "scipy>=1.11",
     ],
     extras_require={
-        "test": ["pytest>=8", "duckdb>=1.1", "hypothesis>=6", "gcp-storage-emulator>=2024.8"],
+        "test": ["pytest>=8", "duckdb>=1.1", "hypothesis>=6", "gcp-storage-emulator>=2024.8", "build>=1"],
     },
     entry_points={"console_scripts": ["akhbar=pipelines.akhbar:main", "akhbar-walk=pipelines.walk:main"]},
 )

@@ -14,12 +14,12 @@ import tempfile
 import time
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, TestOptions
 
 from transforms.boilerplate import DEFAULT_MIN_SOURCE_DOCS, RemoveBoilerplate
 from transforms.entities import AUTO, AnnotateEntities
 from transforms.files import dated_inputs
-from transforms.metadata import KeepDateRange, LoadManifests, ResolveMetadata, manifests_for
+from transforms.metadata import KeepDateRange, LoadManifests, ResolveMetadata
 from transforms.normalize import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_TITLE_CHARS, NormalizeArticles
 from transforms.pool import default_processes
 from transforms.progress import stage_figures
@@ -170,11 +170,10 @@ def build(pipeline, options, run_info, processes=1):
     detect syndication, annotate entities, write."""
     start, end = date_range(options)
     inputs = dated_inputs(options.input, start, end)
-    manifests, not_articles = manifests_for(inputs, options.manifest)
     files_matched, records, read_rejects = pipeline | "ReadArticleFiles" >> ReadArticleFiles(
-        inputs, not_articles, options.max_file_bytes, options.max_record_bytes
+        inputs, options.manifest, options.max_file_bytes, options.max_record_bytes
     )
-    manifest = pipeline | "LoadManifests" >> LoadManifests(manifests)
+    manifest = pipeline | "LoadManifests" >> LoadManifests(inputs, options.manifest)
     resolved = records | "ResolveMetadata" >> ResolveMetadata(manifest)
     in_range, outside = resolved | "KeepDateRange" >> KeepDateRange(start, end)
     normalized, normalize_rejects = in_range | "NormalizeArticles" >> NormalizeArticles(
@@ -242,7 +241,7 @@ def parse_options(argv):
 
 
 def run(argv=None):
-    """Run the job and print its report; returns the report."""
+    """Run the job and print its report; returns the report (None for a dry run)."""
     pipeline_options, options = parse_options(sys.argv[1:] if argv is None else argv)
     run_info = {
         "run_id": new_run_id(),
@@ -252,6 +251,9 @@ def run(argv=None):
     }
     with spilling(pipeline_options, options, run_info["run_id"]), beam.Pipeline(options=pipeline_options) as pipeline:
         build(pipeline, options, run_info, local_processes(pipeline_options, options.processes))
+    if pipeline_options.view_as(TestOptions).dry_run:
+        print(f"akhbar: dry run: the job was built for {pipeline_options.view_as(StandardOptions).runner}, not run")
+        return None
     report = read_report(options.output)
     report["stages"] = stage_figures(pipeline.result.metrics())
     write_report(options.output, report)

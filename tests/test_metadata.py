@@ -6,13 +6,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.conftest import jsonl, write
-from transforms.metadata import (
-    LoadManifests,
-    ResolveMetadata,
-    manifest_entries,
-    manifests_for,
-    resolve,
-)
+from transforms.files import manifests_for
+from transforms.metadata import LoadManifests, ResolveMetadata, manifest_entries, resolve
 
 
 def raw(input_path="/in/a.txt", **fields):
@@ -118,7 +113,7 @@ def test_resolve_metadata_transform_joins_the_manifest(tmp_path):
     ))
     records = [raw(f"{tmp_path}/a.txt"), raw(f"{tmp_path}/b.txt")]
     with TestPipeline() as p:
-        manifest = p | LoadManifests([str(tmp_path / "manifest.jsonl")])
+        manifest = p | LoadManifests([str(tmp_path / "a.txt")], str(tmp_path / "manifest.jsonl"))
         resolved = p | beam.Create(records) | ResolveMetadata(manifest)
         assert_that(
             resolved | beam.Map(summary),

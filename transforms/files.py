@@ -86,6 +86,19 @@ def folder_manifest(pattern):
     return None
 
 
+def manifests_for(inputs, explicit=None):
+    """``(manifests_to_use, manifest_files_that_are_not_articles)``.
+
+    ``--manifest`` wins; otherwise each input folder's own ``manifest.jsonl``
+    or ``manifest.csv`` is used. Either way no manifest is read as an article.
+    """
+    in_folders = [m for m in map(folder_manifest, inputs) if m]
+    if explicit:
+        explicit_url = full_url(*filesystem(explicit))
+        return [explicit_url], sorted(set(in_folders) | {explicit_url})
+    return sorted(set(in_folders)), sorted(set(in_folders))
+
+
 def split_compression(url):
     """``(name_without_compression_suffix, fsspec_compression_or_None)``."""
     base, ext = posixpath.splitext(url)

@@ -30,19 +30,6 @@ MANIFEST_PATH_COLUMNS = ("path", "file", "filename", "file_name", "input_path")
 MANIFEST_FIELDS = ("source", "date", "url")
 
 
-def manifests_for(inputs, explicit=None):
-    """``(manifests_to_use, manifest_files_that_are_not_articles)``.
-
-    ``--manifest`` wins; otherwise each input folder's own ``manifest.jsonl``
-    or ``manifest.csv`` is used. Either way no manifest is read as an article.
-    """
-    in_folders = [m for m in map(files.folder_manifest, inputs) if m]
-    if explicit:
-        explicit_url = files.full_url(*files.filesystem(explicit))
-        return [explicit_url], sorted(set(in_folders) | {explicit_url})
-    return sorted(set(in_folders)), sorted(set(in_folders))
-
-
 def manifest_entries(manifest_url):
     """``(key, entry)`` pairs of a CSV or JSONL manifest.
 
@@ -140,16 +127,20 @@ def _first(candidates, accept=bool):
 
 
 class LoadManifests(beam.PTransform):
-    """Manifest rows keyed by file path and by URL, for a dict side input."""
+    """Manifest rows keyed by file path and by URL, for a dict side input:
+    of ``--manifest``, or else of the inputs' own folder manifests, found
+    when the job runs (a launcher never reads the data)."""
 
-    def __init__(self, manifest_urls):
+    def __init__(self, inputs, explicit=None):
         super().__init__()
-        self.manifest_urls = list(manifest_urls)
+        self.inputs = list(inputs)
+        self.explicit = explicit
 
     def expand(self, pipeline):
         return (
             pipeline
-            | "ManifestFiles" >> beam.Create(self.manifest_urls)
+            | "Once" >> beam.Create([None])
+            | "ManifestFiles" >> beam.FlatMap(lambda _: files.manifests_for(self.inputs, self.explicit)[0])
             | "ManifestRows" >> beam.FlatMap(manifest_entries)
             | "FirstRowPerKey" >> beam.CombinePerKey(_first_entry)
         )

@@ -182,12 +182,17 @@ def input_format(url):
 
 
 class ListFilesFn(beam.DoFn):
-    """One ``--input`` in; the files it names out, or a ``no_match`` reject."""
+    """One ``--input`` in; the files it names out, or a ``no_match`` reject.
+    Manifests (``files.manifests_for``) are never read as articles."""
 
     REJECTS = "rejects"
 
-    def __init__(self, exclude):
-        self.exclude = frozenset(exclude)
+    def __init__(self, inputs, manifest=None):
+        self.inputs = inputs
+        self.manifest = manifest
+
+    def setup(self):
+        self.exclude = frozenset(files.manifests_for(self.inputs, self.manifest)[1])
 
     def process(self, pattern):
         found = files.list_input_files(pattern)
@@ -351,11 +356,11 @@ class ReadArticleFiles(beam.PTransform):
     Output: a tuple ``(files_matched, records, rejects)`` of PCollections.
     """
 
-    def __init__(self, inputs, exclude=(), max_file_bytes=DEFAULT_MAX_FILE_BYTES,
+    def __init__(self, inputs, manifest=None, max_file_bytes=DEFAULT_MAX_FILE_BYTES,
                  max_record_bytes=DEFAULT_MAX_RECORD_BYTES):
         super().__init__()
         self.inputs = list(inputs)
-        self.exclude = frozenset(exclude)
+        self.manifest = manifest
         self.max_file_bytes = max_file_bytes
         self.max_record_bytes = max_record_bytes
 
@@ -363,7 +368,7 @@ class ReadArticleFiles(beam.PTransform):
         listed = (
             pipeline
             | "Inputs" >> beam.Create(self.inputs)
-            | "ListFiles" >> beam.ParDo(ListFilesFn(self.exclude)).with_outputs(ListFilesFn.REJECTS, main="files")
+            | "ListFiles" >> beam.ParDo(ListFilesFn(self.inputs, self.manifest)).with_outputs(ListFilesFn.REJECTS, main="files")
         )
         matched = listed.files | "OncePerFile" >> beam.Distinct()
         outputs = matched | "Read" >> beam.ParDo(
