@@ -6,7 +6,6 @@ in ``transforms/``.
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import shutil
 import sys
@@ -17,6 +16,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, TestOptions
 
 from transforms.boilerplate import DEFAULT_MIN_SOURCE_DOCS, RemoveBoilerplate
+from transforms.dates import run_date
 from transforms.entities import AUTO, AnnotateEntities
 from transforms.files import dated_inputs
 from transforms.metadata import KeepDateRange, LoadManifests, ResolveMetadata
@@ -59,7 +59,7 @@ OPTIONS = (
      "Folder (local or fsspec URL) that receives articles/, entities/, removed_paragraphs/, "
      "rejects/ and _run_report.json. Required."),
     ("--start_date", str, None,
-     "First date (YYYY-MM-DD) of the articles this run publishes; articles dated before it, or undated "
+     "First date (YYYY-MM-DD, or today, yesterday, today-N in UTC) of the articles this run publishes; articles dated before it, or undated "
      "when a range is given, are left to other runs and counted as outside_date_range. An --input may "
      "name {date} (or {date:%%Y/%%m/%%d}) to list only the range's days."),
     ("--end_date", str, None,
@@ -213,7 +213,7 @@ def build(pipeline, options, run_info, processes=1):
 
 def date_range(options):
     """``(start, end)`` of ``--start_date`` / ``--end_date`` as dates (None when not given)."""
-    return tuple(dt.date.fromisoformat(value) if value else None for value in (options.start_date, options.end_date))
+    return tuple(run_date(value) if value else None for value in (options.start_date, options.end_date))
 
 
 def parse_options(argv):

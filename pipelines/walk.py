@@ -13,6 +13,7 @@ import time
 
 from pipelines.akhbar import run
 from transforms import files
+from transforms.dates import run_date
 from transforms.report import write_report
 
 DESCRIPTION = __doc__.split("\n\n")[0]
@@ -33,9 +34,9 @@ def parse(argv):
     parser = argparse.ArgumentParser(
         prog="akhbar-walk", description=DESCRIPTION,
         epilog="Every other option is akhbar's (akhbar --help), given to each run; an --input may name {date}.")
-    parser.add_argument("--start_date", type=dt.date.fromisoformat, required=True, help="First day (YYYY-MM-DD).")
-    parser.add_argument("--end_date", type=dt.date.fromisoformat, required=True,
-                        help="Last day (YYYY-MM-DD, inclusive).")
+    parser.add_argument("--start_date", type=run_date, required=True,
+                        help="First day (YYYY-MM-DD, or today, yesterday, today-N in UTC).")
+    parser.add_argument("--end_date", type=run_date, required=True, help="Last day (inclusive), the same way.")
     parser.add_argument("--days_per_run", type=int, default=1,
                         help="Days published by each run: more days, fewer runs and more memory. Default: %(default)s.")
     walk, akhbar_arguments = parser.parse_known_args(argv)

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from transforms.dates import date_from_path, date_from_text, parse_date_value
+from transforms.dates import date_from_path, date_from_text, parse_date_value, run_date
 from transforms.sources import slugify_source, source_from_path, source_from_url
 
 D = dt.date
@@ -122,3 +122,17 @@ def test_slug_is_always_a_safe_folder_name():
         assert slug and len(slug) <= 64
         assert set(slug) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
         assert not slug.startswith("-") and not slug.endswith("-")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2024-06-19", D(2024, 6, 19)), ("today", D(2024, 3, 1)), ("yesterday", D(2024, 2, 29)),
+    ("today-0", D(2024, 3, 1)), ("Today-7", D(2024, 2, 23)),
+])
+def test_run_dates_may_count_back_from_the_launch_day(value, expected):
+    assert run_date(value, today=D(2024, 3, 1)) == expected
+
+
+@pytest.mark.parametrize("value", ["tomorrow", "today+1", "today-x", "2024-02-30"])
+def test_run_dates_refuse_anything_else(value):
+    with pytest.raises(ValueError):
+        run_date(value, today=D(2024, 3, 1))

@@ -167,3 +167,20 @@ def date_from_path(path):
         if date:
             return date
     return None
+
+
+_RELATIVE_DAY = re.compile(r"^today(?:-(\d+))?$")
+
+
+def run_date(value, today=None):
+    """A ``--start_date`` / ``--end_date``: ``YYYY-MM-DD``, or ``today``,
+    ``yesterday``, ``today-N`` counted in UTC when the job is launched, so
+    that a scheduled launch with fixed parameters processes the day before."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    text = value.strip().lower()
+    if text == "yesterday":
+        return today - dt.timedelta(days=1)
+    relative = _RELATIVE_DAY.match(text)
+    if relative:
+        return today - dt.timedelta(days=int(relative.group(1) or 0))
+    return dt.date.fromisoformat(value)
