@@ -6,6 +6,7 @@ in ``transforms/``.
 
 import argparse
 import contextlib
+import importlib
 import os
 import shutil
 import sys
@@ -43,10 +44,11 @@ DESCRIPTION = (
     "into clean, deduplicated, date/source-partitioned Parquet tables: articles "
     "(page chrome removed, syndicated copies flagged), entities, removed_paragraphs, rejects."
 )
+USAGE = "akhbar --input PATH_OR_URL [--input ...] --output FOLDER_OR_URL [akhbar options] [Apache Beam options]"
 EPILOG = (
-    "Any Apache Beam pipeline option is accepted too, e.g. --runner, "
-    "--direct_num_workers=2 --direct_running_mode=multi_processing, or the "
-    "Dataflow options (--project, --region, --temp_location, --setup_file)."
+    "Local runs need no Beam option. Elsewhere: --runner=DataflowRunner with --project, --region, "
+    "--temp_location and --setup_file; --runner=PortableRunner with --job_endpoint for a Flink or Spark "
+    "job server (see the README)."
 )
 
 
@@ -122,16 +124,49 @@ OPTIONS = (
 )
 
 
-class AkhbarOptions(PipelineOptions):
-    """Every option of the akhbar job (Beam's own options come on top)."""
+def add_akhbar_options(parser):
+    """Declare every option of ours on an argparse parser or group."""
+    for name, kind, default, help_text in OPTIONS:
+        if kind is None:  # --input may be repeated
+            parser.add_argument(name, action="append", default=default, help=help_text)
+        else:
+            parser.add_argument(name, type=kind, default=default, help=help_text)
 
-    @classmethod
-    def _add_argparse_args(cls, parser):
-        for name, kind, default, help_text in OPTIONS:
-            if kind is None:  # --input may be repeated
-                parser.add_argument(name, action="append", default=default, help=help_text)
-            else:
-                parser.add_argument(name, type=kind, default=default, help=help_text)
+
+class _BeamHelpGroup:
+    """A help group that a Beam options class can declare its flags into."""
+
+    def __init__(self, group):
+        self.group = group
+
+    def add_argument(self, *args, **kwargs):
+        self.group.add_argument(*args, **kwargs)
+
+    add_value_provider_argument = add_argument
+
+
+def _beam_option_classes():
+    """Every Beam options class, the portable runners' included."""
+    importlib.import_module("apache_beam.runners.portability.flink_runner")
+    importlib.import_module("apache_beam.runners.portability.spark_runner")
+    found, stack = [], list(PipelineOptions.__subclasses__())
+    while stack:
+        options_class = stack.pop(0)
+        if options_class not in found:
+            found.append(options_class)
+            stack.extend(options_class.__subclasses__())
+    return found
+
+
+def help_parser():
+    """The parser ``akhbar --help`` prints: our options, then Beam's, by group."""
+    parser = argparse.ArgumentParser(prog="akhbar", description=DESCRIPTION, epilog=EPILOG, usage=USAGE,
+                                     conflict_handler="resolve")
+    add_akhbar_options(parser.add_argument_group("akhbar options"))
+    for options_class in _beam_option_classes():
+        group = parser.add_argument_group(f"Apache Beam {options_class.__name__}")
+        options_class._add_argparse_args(_BeamHelpGroup(group))
+    return parser
 
 
 def runs_locally(pipeline_options):
@@ -217,26 +252,28 @@ def date_range(options):
 
 
 def parse_options(argv):
-    """``(pipeline_options, akhbar_options)``; prints help and exits on -h."""
-    help_parser = argparse.ArgumentParser(prog="akhbar", description=DESCRIPTION, epilog=EPILOG)
-    AkhbarOptions._add_argparse_args(help_parser)
+    """``(pipeline_options, akhbar_options)``: our options parsed here, the
+    rest handed to Beam, so Beam and its workers never meet a flag they do
+    not know. Prints help and exits on -h."""
     if any(arg in ("-h", "--help") for arg in argv):
-        help_parser.print_help()
+        help_parser().print_help()
         sys.exit(0)
-    pipeline_options = PipelineOptions(argv)
-    options = pipeline_options.view_as(AkhbarOptions)
+    parser = argparse.ArgumentParser(prog="akhbar", allow_abbrev=False, add_help=False)
+    add_akhbar_options(parser)
+    options, beam_arguments = parser.parse_known_args(argv)
+    pipeline_options = PipelineOptions(beam_arguments)
     if not options.input or not options.output:
-        help_parser.error("--input and --output are required")
+        parser.error("--input and --output are required (akhbar --help lists every option)")
     try:
         start, end = date_range(options)
     except ValueError as error:
-        help_parser.error(f"--start_date / --end_date: {error}")
+        parser.error(f"--start_date / --end_date: {error}")
     try:
         dated_inputs(options.input, start, end)
     except ValueError as error:
-        help_parser.error(str(error))
+        parser.error(str(error))
     if start and end and start > end:
-        help_parser.error("--start_date is after --end_date")
+        parser.error("--start_date is after --end_date")
     return pipeline_options, options
 
 

@@ -325,21 +325,40 @@ def test_readme_cookbook_queries_run_on_the_seeds(seeds_output, sql):
     assert rows, "the query returned nothing on the seeds"
 
 
-def test_console_command_help_lists_every_option():
-    from pipelines.akhbar import AkhbarOptions
+def test_console_command_help_lists_every_option_ours_and_beams():
+    from pipelines.akhbar import add_akhbar_options
     import argparse
 
     parser = argparse.ArgumentParser()
-    AkhbarOptions._add_argparse_args(parser)
+    add_akhbar_options(parser)
     options = [a.option_strings[0] for a in parser._actions if a.option_strings and a.dest != "help"]
     akhbar = pathlib.Path(sys.executable).parent / "akhbar"
     shown = subprocess.run([str(akhbar), "--help"], capture_output=True, text=True, check=True).stdout
     assert len(options) >= 8
-    for option in options:
+    for option in [*options, "--runner", "--direct_num_workers", "--project", "--setup_file", "--job_endpoint",
+                   "--flink_master", "--spark_master_url"]:
         assert option in shown
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for option in options:
         assert f"`{option}" in readme, f"README does not document {option}"
+
+
+def test_beam_gets_only_its_own_flags(caplog):
+    """Workers parse the pipeline options again: a flag of ours among them
+    was a "Discarding unparseable args" warning per worker and option."""
+    from pipelines.akhbar import parse_options
+
+    pipeline_options, options = parse_options([
+        "--input", "in", "--output=out", "--syndication_window_days", "30", "--runner", "DirectRunner",
+        "--direct_num_workers=2", "--direct_running_mode", "multi_processing", "--processes", "2"])
+    assert (options.input, options.output, options.syndication_window_days, options.processes) == (
+        ["in"], "out", 30, 2)
+    with caplog.at_level("WARNING"):
+        beam_options = pipeline_options.get_all_options(retain_unknown_options=True)
+    assert "Discarding" not in caplog.text
+    assert not {"input", "output", "syndication_window_days", "processes"} & set(beam_options)
+    assert (beam_options["runner"], beam_options["direct_num_workers"], beam_options["direct_running_mode"]) == (
+        "DirectRunner", 2, "multi_processing")
 
 
 def test_nothing_assumes_local_paths():
