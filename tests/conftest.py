@@ -3,13 +3,16 @@
 import bz2
 import gzip
 import json
+import os
 import pathlib
+import socket
 
 import duckdb
 import pytest
 import zstandard
 
 SEEDS = pathlib.Path(__file__).resolve().parent.parent / "seeds"
+BUCKET = "news"  # on the Cloud Storage emulator
 
 ARABIC_BODY = (
     "قال وزير الخارجية إن المحادثات بين البلدين كانت بناءة ومثمرة.\n"
@@ -86,3 +89,37 @@ def portable_tables(output, input_root):
         return value
 
     return {table: sorted((portable(row) for row in rows), key=repr) for table, rows in tables.items()}
+
+
+@pytest.fixture(scope="session")
+def gcs():
+    """A gcsfs file system on a fresh in-memory emulator holding the seeds
+    under ``gs://news/in``."""
+    settings = {"GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false", "NO_GCE_CHECK": "true", "FSSPEC_GCS_TOKEN": "anon"}
+    from gcp_storage_emulator.server import create_server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = create_server("127.0.0.1", port, in_memory=True)
+    server.start()
+    saved = {name: os.environ.get(name) for name in [*settings, "STORAGE_EMULATOR_HOST"]}
+    os.environ.update(settings, STORAGE_EMULATOR_HOST=f"http://127.0.0.1:{port}")
+    import fsspec
+
+    fsspec.config.conf["gcs"] = {"token": "anon"}  # this process read FSSPEC_GCS_TOKEN before it was set
+
+    fs = fsspec.filesystem("gs", skip_instance_cache=True)
+    fs.mkdir(BUCKET)
+    fs.put(str(SEEDS), f"{BUCKET}/in", recursive=True)
+    try:
+        yield fs
+    finally:
+        fsspec.filesystem("gs").clear_instance_cache()
+        fsspec.config.conf.pop("gcs", None)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()
