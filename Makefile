@@ -7,7 +7,7 @@ OUTPUT ?= out
 WHEELS := $(wildcard /opt/wheels)
 TORCH ?= torch==2.13.0
 
-.PHONY: install test run bench bench-quality bench-ner bench-camel bench-scale bench-dedup clean
+.PHONY: install test run bench bench-quality bench-ner bench-camel bench-scale bench-dedup clean template schedule
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,29 @@ bench-dedup:
 	$(PYTHON) -m venv .venv-dedup
 	.venv-dedup/bin/pip install --quiet -r benchmarks/requirements-dedup.txt
 	$(BIN)/python -m benchmarks.dedup_compare --venv .venv-dedup
+
+# Google Cloud: `make template PROJECT=p REGION=r BUCKET=b` builds and pushes the image
+# (Cloud Build) and writes the Flex Template spec; `make schedule ... SERVICE_ACCOUNT=sa`
+# creates the Cloud Scheduler job that launches it every day for the day before.
+PROJECT ?= $(shell gcloud config get-value project 2>/dev/null)
+REGION ?= us-central1
+TAG ?= $(shell git rev-parse --short HEAD)
+IMAGE ?= $(REGION)-docker.pkg.dev/$(PROJECT)/akhbar/akhbar:$(TAG)
+TEMPLATE ?= gs://$(BUCKET)/templates/akhbar.json
+SCHEDULE ?= 30 2 * * *
+
+template:
+	$(BIN)/python -m pipelines.template > deploy/metadata.json
+	gcloud builds submit --project $(PROJECT) --region $(REGION) \
+	  --config deploy/cloudbuild.yaml --substitutions _IMAGE=$(IMAGE) .
+	gcloud dataflow flex-template build $(TEMPLATE) --project $(PROJECT) \
+	  --image $(IMAGE) --sdk-language PYTHON --metadata-file deploy/metadata.json
+
+schedule:
+	BUCKET=$(BUCKET) IMAGE=$(IMAGE) SERVICE_ACCOUNT=$(SERVICE_ACCOUNT) \
+	  envsubst < deploy/scheduler/launch-previous-day.json > deploy/scheduler/launch-previous-day.$(PROJECT).json
+	gcloud scheduler jobs create http akhbar-daily --project $(PROJECT) --location $(REGION) \
+	  --schedule "$(SCHEDULE)" --time-zone UTC --http-method POST \
+	  --uri "https://dataflow.googleapis.com/v1b3/projects/$(PROJECT)/locations/$(REGION)/flexTemplates:launch" \
+	  --oauth-service-account-email $(SERVICE_ACCOUNT) \
+	  --message-body-from-file deploy/scheduler/launch-previous-day.$(PROJECT).json
