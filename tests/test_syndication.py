@@ -290,7 +290,8 @@ def test_a_pair_without_its_second_articles_features_fails_clearly():
     groups = [(7, [(syn._FEATURES, sent[1]), (syn._OTHER, sent[0])]), (8, [(syn._OTHER, sent[0])])]
     with pytest.raises(syn.MissingFeatures, match="article number 8 never reached its 1 candidate pair"):
         syn._verify_joined(groups, syn.DEFAULT_WIRE_CONTAINMENT)
-    assert len(syn._verify_joined(groups[:1], syn.DEFAULT_WIRE_CONTAINMENT)) == 1
+    [verified] = syn._verify_joined(groups[:1], syn.DEFAULT_WIRE_CONTAINMENT)
+    assert len(verified) == 1
 
 
 def pairs_of(*rows):

@@ -54,17 +54,17 @@ def comparable(key, owned, days, window_days):
     return bool(len(nearest)) and int(np.abs(nearest - day).min()) <= window_days
 
 
-def stored_bucket_keys(key, output, shards, owned, days, window_days):
+def stored_bucket_keys(key, output, shards, window_days, owned, days):
     """A stored partition's bucket keys, packed per shard as
     ``syndication.shard_bucket_keys`` packs a run's own, its articles'
     numbers tagged ``STORED``; none for a partition this run does not
     compare with (``comparable``)."""
     if not comparable(key, owned, days, window_days):
-        return
+        return []
     signatures = read_published(output, "signatures", key)
     keys = signatures["bucket_key"].to_numpy()
     days = np.full(len(keys), day_numbers([key[0]])[0])
-    yield from split_by_shard(keys % np.uint64(shards), keys, signatures["number"].to_numpy() | STORED, days)
+    return split_by_shard(keys % np.uint64(shards), keys, signatures["number"].to_numpy() | STORED, days)
 
 
 def stored_partners(key, output, candidate_numbers, owned, days, window_days, batch_size):

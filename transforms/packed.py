@@ -81,16 +81,15 @@ def span_numbers(codes, starts, ends):
 
 
 def split_by_shard(shard_of, *columns):
-    """``(shard, (bytes, ...))`` for each shard present: the columns' rows of
-    that shard, packed."""
+    """``[(shard, (bytes, ...))]`` for each shard present: the columns' rows
+    of that shard, packed."""
     if not len(shard_of):
-        return
+        return []
     order = np.argsort(shard_of, kind="stable")
     sorted_shards = shard_of[order]
     starts = run_starts(sorted_shards)
-    for start, end in zip(starts, np.append(starts[1:], len(order))):
-        rows = order[start:end]
-        yield int(sorted_shards[start]), tuple(column[rows].tobytes() for column in columns)
+    return [(int(sorted_shards[start]), tuple(column[order[start:end]].tobytes() for column in columns))
+            for start, end in zip(starts, np.append(starts[1:], len(order)))]
 
 
 def unpack(elements, dtypes):

@@ -34,6 +34,7 @@ from transforms.packed import (
     day_numbers, found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack,
 )
 from transforms.pool import PooledFn
+from transforms.progress import nothing
 from transforms.spill import SpillingCoder, loaded, stored, stored_each
 from transforms.text import ARTICLES_PER_BATCH, key_codes
 from transforms.write import finish_interrupted_publishes, ipc_bytes, partition_key, table_from_ipc
@@ -485,8 +486,7 @@ def new_pairs(verified_pairs, jaccard, containment):
 
 def old_pairs(key, output):
     """A stored partition's pairs, tagged for ``relation_outputs``."""
-    for table in stored_pairs(key, output):
-        yield None, (_STORED_PAIRS, stored(ipc_bytes(table)))
+    return [(None, (_STORED_PAIRS, stored(ipc_bytes(table)))) for table in stored_pairs(key, output)]
 
 
 def _partition_labels(pairs, side):
@@ -812,7 +812,7 @@ def _verify_joined(groups, wire_threshold):
                   for tag, (node, reference) in tagged]
         features, firsts = _split_tagged(number, tagged)
         pairs.extend((first, features) for first in firsts)
-    return verify_pairs(pairs, wire_threshold)
+    return [verify_pairs(pairs, wire_threshold)]
 
 
 def with_defaults(batch):
@@ -855,6 +855,12 @@ class DetectSyndication(beam.PTransform):
         self.owned = owned
         self.window_days = window_days
 
+    def _pooled(self, work, *args, side_inputs=()):
+        """A step whose work goes to the pool, so the runner's own process
+        (the busiest in a local run) only hands it on."""
+        return beam.ParDo(PooledFn("syndication", work, *args, counted=nothing, processes=self.processes),
+                          *side_inputs)
+
     def expand(self, article_batches):
         owned = beam.pvalue.AsDict(self.owned) if self.owned is not None else None
         days = beam.pvalue.AsSingleton(
@@ -875,11 +881,11 @@ class DetectSyndication(beam.PTransform):
         )
         candidates = (
             (described | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards),
-             earlier_partitions | "StoredBucketKeys" >> beam.FlatMap(stored_bucket_keys, self.history, self.shards,
-                                                                     owned, days, self.window_days))
+             earlier_partitions | "StoredBucketKeys" >> self._pooled(
+                stored_bucket_keys, self.history, self.shards, self.window_days, side_inputs=(owned, days)))
             | "AllBucketKeys" >> beam.Flatten()
             | "Buckets" >> beam.GroupByKey()
-            | "PairWeightsByShard" >> beam.FlatMap(shard_pair_weights, self.shards, self.window_days)
+            | "PairWeightsByShard" >> self._pooled(shard_pair_weights, self.shards, self.window_days)
             | "Pairs" >> beam.GroupByKey()
             | "Candidates" >> beam.Map(candidate_pairs)
         )
@@ -900,11 +906,11 @@ class DetectSyndication(beam.PTransform):
             | "FeaturesToPairs" >> beam.FlatMap(features_to_pairs, beam.pvalue.AsList(candidates))
             | "JoinPairs" >> beam.GroupByKey()
             | "Groups" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
-            | "Verify" >> beam.Map(_verify_joined, self.wire_containment)
+            | "Verify" >> self._pooled(_verify_joined, self.wire_containment)
         )
         related = (
             (verified_batches | "NewPairs" >> beam.FlatMap(new_pairs, self.jaccard, self.containment),
-             earlier_partitions | "StoredPairs" >> beam.FlatMap(old_pairs, self.history))
+             earlier_partitions | "StoredPairs" >> self._pooled(old_pairs, self.history))
             | "AllPairs" >> beam.Flatten()
             | "GatherPairs" >> beam.GroupByKey()
             | "Relations" >> beam.FlatMap(relation_outputs, owned, self.jaccard, self.containment
