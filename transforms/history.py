@@ -16,6 +16,7 @@ import posixpath
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 import schemas
 from transforms import files
@@ -85,19 +86,24 @@ def stored_partners(key, output, candidate_numbers, owned, days, window_days, ba
         yield [{**row, "date": date, "source": source} for row in rows[start:start + batch_size]]
 
 
-def stored_pairs(key, output):
-    """The stored pairs whose first article is in this partition: each pair
-    once, though it is kept in the partition of both its articles."""
-    pairs = read_published(output, "pairs", key)
-    if not pairs.num_rows:
-        return []
-    date, source = key
-    first_here = pc.and_(_equal(pairs["a_date"], date), _equal(pairs["a_source"], source))
-    return [pairs.filter(first_here)]
+_PARTITION_COLUMNS = pa.schema([("date", pa.string()), ("source", pa.string())])
 
 
-def _equal(column, value):
-    """Where ``column`` equals ``value``, NULL equal to None."""
-    if value is None:
-        return pc.is_null(column)
-    return pc.fill_null(pc.equal(column, value), False)
+def stored_pairs(output):
+    """Every stored pair once (each is kept in the partitions of both its
+    articles: the copy in its first article's counts), read in one
+    multi-threaded scan: a long history holds tens of thousands of small
+    partition files, too many to open one by one each run."""
+    fs, root = files.filesystem(files.join_url(output, schemas.TABLE_FOLDERS["pairs"]))
+    if not fs.exists(root):
+        return schemas.PAIRS.empty_table()
+    partitioning = ds.HivePartitioning(_PARTITION_COLUMNS, null_fallback=schemas.NULL_PARTITION)
+    dataset = ds.dataset(root, filesystem=fs, format="parquet", partitioning=partitioning)
+    pairs = dataset.to_table()
+    first_here = pc.and_(_same(pairs["a_date"], pairs["date"]), _same(pairs["a_source"], pairs["source"]))
+    return pairs.filter(first_here).select(schemas.PAIRS.names).cast(schemas.PAIRS)
+
+
+def _same(column, other):
+    """Where two text columns are equal, NULL equal to NULL."""
+    return pc.equal(pc.fill_null(column, "\0"), pc.fill_null(other, "\0"))

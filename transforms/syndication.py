@@ -484,9 +484,9 @@ def new_pairs(verified_pairs, jaccard, containment):
     yield None, (_NEW_PAIRS, stored(ipc_bytes(pair_table(verified_pairs, jaccard, containment))))
 
 
-def old_pairs(key, output):
-    """A stored partition's pairs, tagged for ``relation_outputs``."""
-    return [(None, (_STORED_PAIRS, stored(ipc_bytes(table)))) for table in stored_pairs(key, output)]
+def old_pairs(output):
+    """Earlier runs' pairs, tagged for ``relation_outputs``."""
+    return [(None, (_STORED_PAIRS, stored(ipc_bytes(stored_pairs(output)))))]
 
 
 def _partition_labels(pairs, side):
@@ -872,10 +872,13 @@ class DetectSyndication(beam.PTransform):
                                                 counted=_articles_described, processes=self.processes)
                                        ).with_output_types(Description)
         )
-        earlier_partitions = (
+        history = (
             article_batches.pipeline
             | "History" >> beam.Create([self.history] if self.history else [])
             | "FinishInterruptedPublishes" >> beam.Map(finish_interrupted_publishes)
+        )
+        earlier_partitions = (
+            history
             | "StoredPartitions" >> beam.FlatMap(stored_partitions)
             | "SpreadPartitions" >> beam.Reshuffle()
         )
@@ -910,7 +913,7 @@ class DetectSyndication(beam.PTransform):
         )
         related = (
             (verified_batches | "NewPairs" >> beam.FlatMap(new_pairs, self.jaccard, self.containment),
-             earlier_partitions | "StoredPairs" >> self._pooled(old_pairs, self.history))
+             history | "StoredPairs" >> self._pooled(old_pairs))
             | "AllPairs" >> beam.Flatten()
             | "GatherPairs" >> beam.GroupByKey()
             | "Relations" >> beam.FlatMap(relation_outputs, owned, self.jaccard, self.containment
