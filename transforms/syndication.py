@@ -855,11 +855,12 @@ class DetectSyndication(beam.PTransform):
         self.owned = owned
         self.window_days = window_days
 
-    def _pooled(self, work, *args, side_inputs=()):
+    def _pooled(self, work, *args):
         """A step whose work goes to the pool, so the runner's own process
-        (the busiest in a local run) only hands it on."""
-        return beam.ParDo(PooledFn("syndication", work, *args, counted=nothing, processes=self.processes),
-                          *side_inputs)
+        (the busiest in a local run) only hands it on. Steps that read the
+        output stay here: the pool's processes were forked before a run's
+        file-system settings (credentials, endpoints) were known."""
+        return beam.ParDo(PooledFn("syndication", work, *args, counted=nothing, processes=self.processes))
 
     def expand(self, article_batches):
         owned = beam.pvalue.AsDict(self.owned) if self.owned is not None else None
@@ -884,8 +885,8 @@ class DetectSyndication(beam.PTransform):
         )
         candidates = (
             (described | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards),
-             earlier_partitions | "StoredBucketKeys" >> self._pooled(
-                stored_bucket_keys, self.history, self.shards, self.window_days, side_inputs=(owned, days)))
+             earlier_partitions | "StoredBucketKeys" >> beam.FlatMap(
+                stored_bucket_keys, self.history, self.shards, self.window_days, owned, days))
             | "AllBucketKeys" >> beam.Flatten()
             | "Buckets" >> beam.GroupByKey()
             | "PairWeightsByShard" >> self._pooled(shard_pair_weights, self.shards, self.window_days)
@@ -913,7 +914,7 @@ class DetectSyndication(beam.PTransform):
         )
         related = (
             (verified_batches | "NewPairs" >> beam.FlatMap(new_pairs, self.jaccard, self.containment),
-             history | "StoredPairs" >> self._pooled(old_pairs))
+             history | "StoredPairs" >> beam.FlatMap(old_pairs))
             | "AllPairs" >> beam.Flatten()
             | "GatherPairs" >> beam.GroupByKey()
             | "Relations" >> beam.FlatMap(relation_outputs, owned, self.jaccard, self.containment
