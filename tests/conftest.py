@@ -123,3 +123,17 @@ def gcs():
             else:
                 os.environ[name] = value
         server.stop()
+
+
+def run_in_new_process(arguments):
+    """The ``akhbar`` command in a fresh process, with this process's
+    environment as it is now (the shared pool of this one was forked
+    before the Cloud Storage emulator's settings existed); its report."""
+    import subprocess
+    import sys
+
+    from transforms.report import read_report
+
+    command = pathlib.Path(sys.executable).parent / "akhbar"
+    subprocess.run([str(command), *arguments], check=True, capture_output=True, env=dict(os.environ))
+    return read_report(arguments[arguments.index("--output") + 1])

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from pipelines.akhbar import run
-from tests.conftest import BUCKET, SEEDS, portable_tables
+from tests.conftest import BUCKET, SEEDS, portable_tables, run_in_new_process
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_the_same_tables_on_every_runner(gcs, worker_pool, tmp_path):
     run([*seeds, "--output", str(tmp_path / "two"), "--processes", "2"])
     assert portable_tables(str(tmp_path / "two"), f"{SEEDS}/") == expected
 
-    run(["--input", f"gs://{BUCKET}/in", "--output", f"gs://{BUCKET}/runners"])
+    run_in_new_process(["--input", f"gs://{BUCKET}/in", "--output", f"gs://{BUCKET}/runners"])
     assert portable_tables(f"gs://{BUCKET}/runners", f"gs://{BUCKET}/in/") == expected
 
     run([*seeds, "--output", str(tmp_path / "portable"), "--runner=PortableRunner", "--job_endpoint=embed",
