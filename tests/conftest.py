@@ -6,6 +6,8 @@ import json
 import os
 import pathlib
 import socket
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -91,6 +93,13 @@ def portable_tables(output, input_root):
     return {table: sorted((portable(row) for row in rows), key=repr) for table, rows in tables.items()}
 
 
+def free_port():
+    """A loopback port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def gcs():
     """A gcsfs file system on a fresh in-memory emulator holding the seeds
@@ -98,9 +107,7 @@ def gcs():
     settings = {"GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false", "NO_GCE_CHECK": "true", "FSSPEC_GCS_TOKEN": "anon"}
     from gcp_storage_emulator.server import create_server
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = create_server("127.0.0.1", port, in_memory=True)
     server.start()
     saved = {name: os.environ.get(name) for name in [*settings, "STORAGE_EMULATOR_HOST"]}
@@ -129,9 +136,6 @@ def run_in_new_process(arguments):
     """The ``akhbar`` command in a fresh process, with this process's
     environment as it is now (the shared pool of this one was forked
     before the Cloud Storage emulator's settings existed); its report."""
-    import subprocess
-    import sys
-
     from transforms.report import read_report
 
     command = pathlib.Path(sys.executable).parent / "akhbar"

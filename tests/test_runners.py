@@ -12,16 +12,14 @@ import time
 import pytest
 
 from pipelines.akhbar import run
-from tests.conftest import BUCKET, SEEDS, portable_tables, run_in_new_process
+from tests.conftest import BUCKET, SEEDS, free_port, portable_tables, run_in_new_process
 
 
 @pytest.fixture
 def worker_pool():
     """``host:port`` of an SDK worker pool started as Flink's or Spark's
     workers would start it, with this project's virtualenv first on PATH."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     environment = dict(os.environ, PATH=f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     pool = subprocess.Popen([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
                              f"--service_port={port}"], env=environment)
