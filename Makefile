@@ -1,5 +1,6 @@
 # akhbar: `make install` sets everything up in .venv/, `make test` proves it.
 VENV ?= .venv
+AIRFLOW_VENV ?= .venv-airflow
 PYTHON ?= python3
 BIN := $(VENV)/bin
 OUTPUT ?= out
@@ -7,13 +8,22 @@ OUTPUT ?= out
 WHEELS := $(wildcard /opt/wheels)
 TORCH ?= torch==2.13.0
 
-.PHONY: install test run bench bench-quality bench-ner bench-camel bench-scale bench-dedup clean template schedule
+.PHONY: install venv airflow-venv test run bench bench-quality bench-ner bench-camel bench-scale bench-dedup clean template schedule
 
+# The job's venv and, beside it, an Airflow to load the Composer DAG in a test
+# (Airflow's pins clash with Beam's): built at the same time.
 install:
+	$(MAKE) -j2 venv airflow-venv
+
+venv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/pip install --quiet $(if $(WHEELS),--find-links $(WHEELS)) "$(TORCH)"
 	$(BIN)/pip install --quiet $(if $(WHEELS),--find-links $(WHEELS)) -e ".[test]"
+
+airflow-venv:
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/pip install --quiet -r deploy/airflow/requirements.txt -c deploy/airflow/constraints.txt
 
 test:
 	$(BIN)/python -m pytest -q tests

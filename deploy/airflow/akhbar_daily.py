@@ -4,19 +4,24 @@ One run per day, in date order (``depends_on_past``, one active run): each
 run finds copies of earlier days' articles through the signatures they left,
 so a backfill walks the days like ``akhbar-walk``. Set the Airflow variables
 ``akhbar_project``, ``akhbar_region``, ``akhbar_bucket`` and ``akhbar_image``.
+
+The timetable is explicit: a bare cron string means a one-day data interval on
+Airflow 2 but an empty one on Airflow 3, where the run at 02:30 would publish
+its own, unfinished day.
 """
 
 import datetime as dt
 
 from airflow import DAG
 from airflow.providers.google.cloud.operators.dataflow import DataflowStartFlexTemplateOperator
+from airflow.timetables.trigger import CronTriggerTimetable
 
 DAY = "{{ data_interval_start | ds }}"  # the day that has just ended
 BUCKET = "{{ var.value.akhbar_bucket }}"
 
 with DAG(
     dag_id="akhbar_daily",
-    schedule="30 2 * * *",
+    schedule=CronTriggerTimetable("30 2 * * *", timezone="UTC", interval=dt.timedelta(days=1)),
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
     catchup=True,
     max_active_runs=1,
@@ -29,7 +34,7 @@ with DAG(
         location="{{ var.value.akhbar_region }}",
         wait_until_finished=True,
         body={"launchParameter": {
-            "jobName": "akhbar-{{ ds_nodash }}",
+            "jobName": "akhbar-{{ data_interval_start | ds_nodash }}",
             "containerSpecGcsPath": f"gs://{BUCKET}/templates/akhbar.json",
             "parameters": {
                 "input": f"gs://{BUCKET}/in/{{date}}/*",
