@@ -2,6 +2,7 @@
 two, Cloud Storage (the emulator) and the portable runner that Flink and
 Spark use, with its SDK workers in a separate worker pool."""
 
+import logging
 import os
 import pathlib
 import socket
@@ -38,9 +39,12 @@ def worker_pool():
         pool.wait()
 
 
-def test_the_same_tables_on_every_runner(gcs, worker_pool, tmp_path):
+def test_the_same_tables_on_every_runner(gcs, worker_pool, tmp_path, caplog):
     seeds = ["--input", str(SEEDS)]
+    caplog.set_level(logging.INFO)
     run([*seeds, "--output", str(tmp_path / "one"), "--processes", "1"])
+    # Where Beam's DirectRunner can download Prism it runs there: a local run must not.
+    assert not [record for record in caplog.records if "Prism" in record.getMessage()]
     expected = portable_tables(str(tmp_path / "one"), f"{SEEDS}/")
     assert expected["articles"] and expected["entities"] and expected["removed_paragraphs"]
 

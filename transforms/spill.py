@@ -13,6 +13,7 @@ test), values travel inline.
 
 import os
 import pickle
+import threading
 import uuid
 
 import apache_beam as beam
@@ -21,7 +22,16 @@ import zstandard
 SPILL_DIR = "AKHBAR_SPILL_DIR"
 MIN_SPILL_BYTES = 64 * 1024  # smaller values are not worth a file
 _INLINE, _FILE, _SLICE = b"\0", b"\1", b"\2"
-_COMPRESSOR = zstandard.ZstdCompressor(level=1)
+_PER_THREAD = threading.local()  # a zstd context must not be used by two threads at once
+
+
+def _compressor():
+    """This thread's compressor: runners such as Prism, Dataflow and Flink
+    encode several bundles at once in threads of one process, and a shared
+    one corrupted values and crashed the process."""
+    if not hasattr(_PER_THREAD, "compressor"):
+        _PER_THREAD.compressor = zstandard.ZstdCompressor(level=1)
+    return _PER_THREAD.compressor
 
 
 def stored(payload):
@@ -71,7 +81,7 @@ class SpillingCoder(beam.coders.Coder):
     for its metrics, is estimated from what crosses the runner."""
 
     def encode(self, value):
-        return stored(_COMPRESSOR.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+        return stored(_compressor().compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
 
     def decode(self, encoded):
         return pickle.loads(zstandard.ZstdDecompressor().decompress(loaded(encoded)))
