@@ -23,7 +23,7 @@ from transforms.files import dated_inputs
 from transforms.metadata import KeepDateRange, LoadManifests, ResolveMetadata
 from transforms.normalize import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_TITLE_CHARS, NormalizeArticles
 from transforms.pool import default_processes
-from transforms.progress import stage_figures
+from transforms.progress import printed_while_running, stage_figures
 from transforms.read import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, ReadArticleFiles
 from transforms.report import CountEach, format_report, read_report, write_report
 from transforms.spill import SPILL_DIR
@@ -303,7 +303,7 @@ def run(argv=None):
         "inputs": list(options.input),
         "output": options.output,
     }
-    with (spilling(pipeline_options, options, run_info["run_id"]),
+    with (printed_while_running(), spilling(pipeline_options, options, run_info["run_id"]),
           beam.Pipeline(runner=local_runner(pipeline_options), options=pipeline_options) as pipeline):
         build(pipeline, options, run_info, local_processes(pipeline_options, options.processes))
     if pipeline_options.view_as(TestOptions).dry_run:

@@ -15,6 +15,9 @@ import zstandard
 
 SEEDS = pathlib.Path(__file__).resolve().parent.parent / "seeds"
 BUCKET = "news"  # on the Cloud Storage emulator
+# The per-source boilerplate counts are per run (README): off where runs over
+# parts of a corpus are compared with one run over all of it.
+SAME_CLEANING = ["--boilerplate_min_source_docs", "100000", "--processes", "1"]
 
 ARABIC_BODY = (
     "قال وزير الخارجية إن المحادثات بين البلدين كانت بناءة ومثمرة.\n"
@@ -85,6 +88,8 @@ def portable_tables(output, input_root):
         if isinstance(value, str):
             return ids.get(value, value.removeprefix(input_root))
         if isinstance(value, list):
+            if value and all(isinstance(item, str) and item in ids for item in value):  # ids: in path order here
+                return sorted(ids[item] for item in value)
             return [portable(item) for item in value]
         if isinstance(value, dict):
             return {name: portable(item) for name, item in value.items()}
@@ -105,11 +110,18 @@ def gcs():
     """A gcsfs file system on a fresh in-memory emulator holding the seeds
     under ``gs://news/in``."""
     settings = {"GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false", "NO_GCE_CHECK": "true", "FSSPEC_GCS_TOKEN": "anon"}
+    from http.server import HTTPServer
+
     from gcp_storage_emulator.server import create_server
 
+    # The emulator answers one request at a time; past the listen backlog
+    # (5), clients' connections wait for TCP's SYN retries (1 s, 3 s, 7 s,
+    # ...): an upload of 80 files stalled for minutes.
+    backlog, HTTPServer.request_queue_size = HTTPServer.request_queue_size, 1024
     port = free_port()
     server = create_server("127.0.0.1", port, in_memory=True)
     server.start()
+    HTTPServer.request_queue_size = backlog
     saved = {name: os.environ.get(name) for name in [*settings, "STORAGE_EMULATOR_HOST"]}
     os.environ.update(settings, STORAGE_EMULATOR_HOST=f"http://127.0.0.1:{port}")
     import fsspec
@@ -132,12 +144,14 @@ def gcs():
         server.stop()
 
 
-def run_in_new_process(arguments):
-    """The ``akhbar`` command in a fresh process, with this process's
-    environment as it is now (the shared pool of this one was forked
-    before the Cloud Storage emulator's settings existed); its report."""
-    from transforms.report import read_report
+def run_in_new_process(arguments, command="akhbar"):
+    """The ``akhbar`` (or ``akhbar-walk``) command in a fresh process, with
+    this process's environment as it is now (the shared pool of this one was
+    forked before the Cloud Storage emulator's settings existed); its report."""
+    from pipelines.walk import WALK_REPORT_NAME
+    from transforms.report import REPORT_NAME, read_report
 
-    command = pathlib.Path(sys.executable).parent / "akhbar"
-    subprocess.run([str(command), *arguments], check=True, capture_output=True, env=dict(os.environ))
-    return read_report(arguments[arguments.index("--output") + 1])
+    executable = pathlib.Path(sys.executable).parent / command
+    subprocess.run([str(executable), *arguments], check=True, capture_output=True, env=dict(os.environ))
+    output = arguments[arguments.index("--output") + 1]
+    return read_report(output, WALK_REPORT_NAME if command == "akhbar-walk" else REPORT_NAME)

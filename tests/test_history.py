@@ -12,11 +12,9 @@ import pytest
 from benchmarks.scale_corpus import write_scale_corpus
 from pipelines.akhbar import run
 from pipelines.walk import walk, windows
+from tests.conftest import SAME_CLEANING
 from transforms import history
 
-# The per-source boilerplate counts are per run (README): off here, so that
-# every run cleans each article as one run over all days does.
-SAME_CLEANING = ["--boilerplate_min_source_docs", "100000", "--processes", "1"]
 TABLES = {
     "articles": "*",
     "entities": "*",

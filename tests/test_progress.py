@@ -1,3 +1,4 @@
+import threading
 import time
 
 import apache_beam as beam
@@ -51,3 +52,22 @@ def test_progress_line_and_report_show_each_stage():
               "stages": {"read": {"items": 7, "seconds": 1.25}, "write": {"items": 0, "seconds": 0.0}}}
     text = format_report(report)
     assert "  read" in text and "1.2" in text and "  write" not in text
+
+
+def test_each_run_counts_from_zero_and_stops_printing_when_it_ends(monkeypatch):
+    monkeypatch.setattr(progress, "INTERVAL", 0.02)
+    lines = []
+    monkeypatch.setattr(progress.LOCAL, "line", lambda: lines.append("line") or "line")
+    with progress.printed_while_running():
+        progress.LOCAL.add("read", 3, 0.5)
+        time.sleep(0.2)
+    assert lines
+    printing = [thread for thread in threading.enumerate() if thread.name == "akhbar-progress"]
+    for thread in printing:
+        thread.join(timeout=1)
+    assert not [thread for thread in printing if thread.is_alive()]
+    printed = len(lines)
+    time.sleep(0.1)
+    assert len(lines) == printed
+    with progress.printed_while_running():
+        assert progress.LOCAL.items["read"] == 0

@@ -7,6 +7,7 @@ while the run goes on, so a long local run shows its progress; on a
 cluster each worker logs its own).
 """
 
+import contextlib
 import sys
 import threading
 import time
@@ -29,13 +30,26 @@ STAGES = {
 
 
 class _Local:
-    """The counts of this process and the thread that prints them."""
+    """The counts of this process's run and the thread that prints them."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.items = dict.fromkeys(STAGES, 0)
-        self.seconds = dict.fromkeys(STAGES, 0.0)
-        self.started = None
+        self.finished = threading.Event()
+        self.restart()
+
+    def restart(self):
+        """Counts from zero, for a new run of this process (``akhbar-walk``
+        or a caller running several jobs in one process)."""
+        self.stop()
+        with self.lock:
+            self.items = dict.fromkeys(STAGES, 0)
+            self.seconds = dict.fromkeys(STAGES, 0.0)
+            self.started = None
+            self.finished = threading.Event()
+
+    def stop(self):
+        """The run has ended: its printing thread stops."""
+        self.finished.set()
 
     def add(self, stage, items, seconds):
         with self.lock:
@@ -43,7 +57,8 @@ class _Local:
             self.seconds[stage] += seconds
             if self.started is None:
                 self.started = time.monotonic()
-                threading.Thread(target=self._print_every_interval, name="akhbar-progress", daemon=True).start()
+                threading.Thread(target=self._print_every_interval, args=(self.finished,),
+                                 name="akhbar-progress", daemon=True).start()
 
     def line(self):
         with self.lock:
@@ -52,13 +67,23 @@ class _Local:
             annotated = self.items["entities"]
         return f"akhbar progress {elapsed:6.0f} s: " + " | ".join(shown) + f" ({annotated / elapsed:,.0f} articles/s annotated)"
 
-    def _print_every_interval(self):
-        while True:
-            time.sleep(INTERVAL)
+    def _print_every_interval(self, finished):
+        while not finished.wait(INTERVAL):
             print(self.line(), file=sys.stderr, flush=True)
 
 
 LOCAL = _Local()
+
+
+@contextlib.contextmanager
+def printed_while_running():
+    """This process's counts from zero, printed every ``INTERVAL`` seconds
+    until the run ends (before, the printing went on after it)."""
+    LOCAL.restart()
+    try:
+        yield
+    finally:
+        LOCAL.stop()
 
 
 def _one(_):

@@ -65,8 +65,8 @@ def write_report(output, report, name=REPORT_NAME):
     files.write_whole(files.join_url(output, name), text.encode("utf-8"))
 
 
-def read_report(output):
-    fs, path = files.filesystem(files.join_url(output, REPORT_NAME))
+def read_report(output, name=REPORT_NAME):
+    fs, path = files.filesystem(files.join_url(output, name))
     with fs.open(path, "r") as handle:
         return json.load(handle)
 
