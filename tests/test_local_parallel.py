@@ -31,11 +31,30 @@ def corpus(tmp_path_factory):
     return write_scale_corpus(folder, 600)
 
 
-def test_the_pool_gives_what_one_process_gives_every_time(corpus, tmp_path):
-    alone = tmp_path / "alone"
-    report = run(["--input", str(corpus), "--output", str(alone), "--processes", "1"])
+@pytest.fixture(scope="module")
+def alone(corpus, tmp_path_factory):
+    """One process, waiting data spilled to a folder of the test's own:
+    the output, the report, the folder and whether each value was spilled."""
+    spilled = []
+    original = spill_module.stored
+
+    def counted(payload):
+        reference = original(payload)
+        spilled.append(reference[:1] == b"\1")
+        return reference
+
+    spill = tmp_path_factory.mktemp("spill")
+    output = tmp_path_factory.mktemp("alone") / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(spill_module, "stored", counted)
+        report = run(["--input", str(corpus), "--output", str(output), "--spill_dir", str(spill), "--processes", "1"])
+    return output, report, spill, spilled
+
+
+def test_the_pool_gives_what_one_process_gives_every_time(corpus, alone, tmp_path):
+    output, report, _, _ = alone
     assert report["articles_written"] == 600 and report["balanced"]
-    expected = tables(alone)
+    expected = tables(output)
     assert expected["articles"] and expected["entities"] and expected["removed_paragraphs"]
     assert any(row[4] > 1 for row in expected["articles"])  # the corpus has copies
     for attempt in range(3):
@@ -45,20 +64,8 @@ def test_the_pool_gives_what_one_process_gives_every_time(corpus, tmp_path):
         assert tables(output) == expected
 
 
-def test_spill_files_are_used_and_removed(corpus, tmp_path, monkeypatch):
-    spilled = []
-    original = spill_module.stored
-
-    def counted(payload):
-        reference = original(payload)
-        spilled.append(reference[:1] == b"\1")
-        return reference
-
-    monkeypatch.setattr(spill_module, "stored", counted)
-    spill = tmp_path / "spill"
-    spill.mkdir()
-    report = run(["--input", str(corpus), "--output", str(tmp_path / "out"), "--spill_dir", str(spill),
-                  "--processes", "1"])
+def test_spill_files_are_used_and_removed(alone):
+    _, report, spill, spilled = alone
     assert report["balanced"] and list(spill.iterdir()) == []
     assert sum(spilled) > 0  # batches and features waited on disk
     assert report["stages"]["entities"]["items"] == 600 and report["stages"]["write"]["items"] > 0
