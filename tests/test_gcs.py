@@ -12,16 +12,20 @@ from tests.conftest import BUCKET, SAME_CLEANING, SEEDS, portable_tables, run_in
 
 
 EXTRA_ENTITY = {"id": "org/unprecedented-level", "label": "ORG", "canonical": "مستوى غير مسبوق", "aliases": []}
+EXTRA_CHROME = "وقال يوري أوشاكوف"  # opens a paragraph of a seed: a user's pattern makes it chrome
 
 
-def test_gs_to_gs_publishes_whole_and_reruns_to_the_same_objects(gcs):
+def test_gs_to_gs_with_every_file_option_on_gs_publishes_whole_and_reruns_to_the_same_objects(gcs):
     gcs.pipe(f"{BUCKET}/config/gazetteer.json", json.dumps({"entities": [EXTRA_ENTITY]}).encode("utf-8"))
+    gcs.pipe(f"{BUCKET}/config/patterns.json", json.dumps({"line_patterns": [f"^{EXTRA_CHROME}"]}).encode("utf-8"))
     arguments = ["--input", f"gs://{BUCKET}/in", "--output", f"gs://{BUCKET}/out",
-                 "--manifest", f"gs://{BUCKET}/in/manifest.jsonl", "--gazetteer", f"gs://{BUCKET}/config/gazetteer.json"]
+                 "--manifest", f"gs://{BUCKET}/in/manifest.jsonl", "--gazetteer", f"gs://{BUCKET}/config/gazetteer.json",
+                 "--boilerplate_patterns", f"gs://{BUCKET}/config/patterns.json"]
     report = run_in_new_process(arguments)
     assert report["balanced"] and report["articles_written"] == len(list(SEEDS.glob("*.txt")))
     first = portable_tables(f"gs://{BUCKET}/out", f"gs://{BUCKET}/in/")
     assert EXTRA_ENTITY["id"] in {row["entity_id"] for row in first["entities"]}
+    assert [row for row in first["removed_paragraphs"] if row["paragraph"].startswith(EXTRA_CHROME)]
     assert {row["date_from"] for row in first["articles"]} == {"manifest"}
     first_objects = sorted(gcs.find(f"{BUCKET}/out"))
     assert f"{BUCKET}/out/_run_report.json" in first_objects
