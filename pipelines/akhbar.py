@@ -177,8 +177,8 @@ def runs_locally(pipeline_options):
 def local_runner(pipeline_options):
     """The runner of a local run: the FnApiRunner, which Beam's DirectRunner
     only falls back to where it cannot download Prism. Pinned so that every
-    machine runs the job as it was measured (on Prism it took 1.8x as long at
-    10k articles, and one run of two crashed); None leaves any other runner,
+    machine runs the job as it was measured (on Prism, 10k articles took 1.5
+    to 1.6 times as long and twice the memory); None leaves any other runner,
     ``--runner=PrismRunner`` included, to Beam."""
     if not runs_locally(pipeline_options):
         return None
