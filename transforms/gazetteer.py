@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from camel_tools.utils.dediac import dediac_ar
 
 from transforms.files import load_extended_json
-from transforms.text import matching_key, token_lines, tokens_with_offsets, word_key
+from transforms.text import matching_key, tokens_and_line_ends, tokens_with_offsets, word_key
 
 DEFAULT_GAZETTEER = pathlib.Path(__file__).parent / "data" / "gazetteer.json"
 ANNOTATOR = "gazetteer"
@@ -54,20 +54,25 @@ class Mention:
     entity_id: str
 
 
-class _Keys:
-    """Matching keys of single tokens, memoised: a corpus repeats its words."""
+class _Memo(dict):
+    """``compute(item)`` for each distinct item, computed once (a corpus
+    repeats its words); emptied when it holds ``limit`` items. Look many up
+    at once with ``list(map(memo.__getitem__, items))``."""
 
-    def __init__(self, limit=500_000):
+    def __init__(self, compute, limit=500_000):
+        super().__init__()
+        self.compute = compute
         self.limit = limit
-        self.cache = {}
 
-    def __call__(self, token):
-        key = self.cache.get(token)
-        if key is None:
-            if len(self.cache) >= self.limit:
-                self.cache.clear()
-            key = self.cache[token] = word_key(token) if _ARABIC_OR_LATIN_LETTER.search(token) else ""
-        return key
+    def __missing__(self, item):
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[item] = self.compute(item)
+        return value
+
+
+def _token_key(token):
+    return word_key(token) if _ARABIC_OR_LATIN_LETTER.search(token) else ""
 
 
 def lookup_forms(key):
@@ -92,13 +97,8 @@ def _proclitic_forms(key):
 
 
 def _phrase_index(phrases):
-    """First token key -> [rest of the phrase's token keys], longest first."""
-    index = {}
-    for phrase in phrases:
-        keys = tuple(matching_key(phrase).split())
-        if keys:
-            index.setdefault(keys[0], set()).add(keys[1:])
-    return {first: sorted(rests, key=len, reverse=True) for first, rests in index.items()}
+    """``_by_first_key`` of phrases (titles, cues)."""
+    return _by_first_key({keys: True for keys in (tuple(matching_key(phrase).split()) for phrase in phrases) if keys})
 
 
 def load_spec(extra_path=None):
@@ -107,15 +107,27 @@ def load_spec(extra_path=None):
 
 
 def _by_first_key(names):
-    """``{key_tuple: value}`` indexed by first key: ``{first: [(rest,
-    value), ...]}``, longest rest first so that matching tries the longest
-    name first."""
+    """``{key_tuple: value}`` indexed by first key: ``{first: [(length,
+    {rest: value})]}``, the rest of each name grouped by its length, longest
+    first, so that finding the longest name costs one lookup per length,
+    however many names share a first word (``وزير ...``)."""
     index = {}
     for keys, value in names.items():
-        index.setdefault(keys[0], []).append((keys[1:], value))
-    for candidates in index.values():
-        candidates.sort(key=lambda candidate: len(candidate[0]), reverse=True)
-    return index
+        index.setdefault(keys[0], {}).setdefault(len(keys) - 1, {})[keys[1:]] = value
+    return {first: sorted(by_length.items(), reverse=True) for first, by_length in index.items()}
+
+
+def _longest_name(index, form, keys, after, longer_than=-1):
+    """``(length, value)`` of the longest name of ``index`` that is ``form``
+    followed by ``keys[after:after + length]``, with ``length`` greater than
+    ``longer_than``; None when there is none."""
+    for length, by_rest in index.get(form, ()):
+        if length <= longer_than:
+            return None
+        value = by_rest.get(tuple(keys[after:after + length]))
+        if value is not None:
+            return length, value
+    return None
 
 
 class Gazetteer:
@@ -142,8 +154,8 @@ class Gazetteer:
         self.first_names = frozenset(matching_key(n) for n in spec["first_names"]) | {"عبد"}
         self.not_names = frozenset(w for phrase in spec["not_names"] for w in matching_key(phrase).split())
         self.stop_words = frozenset(matching_key(w) for w in spec.get("stop_words", []))
-        self.key = _Keys()
-        self.forms_cache = {}
+        self.token_keys = _Memo(_token_key)
+        self.start_forms = _Memo(self._start_forms)
 
     @classmethod
     def load(cls, extra_path=None):
@@ -158,59 +170,62 @@ class Gazetteer:
 
     def forms(self, key):
         """The ``lookup_forms`` of a token key that start an alias, a title or
-        a cue (most tokens have none: the fast path)."""
-        forms = self.forms_cache.get(key)
-        if forms is None:
-            forms = self.forms_cache[key] = tuple(
-                (stripped, form) for stripped, form in _proclitic_forms(key)
-                if form in self.aliases or form in self.titles or form in self.place_cues
-                or form in self.organization_cues or form in self.facility_cues or form in self.first_names
-                or form in self.definite_organization_cues
-            )
-        return forms
+        a cue; most tokens have none."""
+        return self.start_forms[key]
+
+    def _start_forms(self, key):
+        return tuple(
+            (stripped, form) for stripped, form in _proclitic_forms(key)
+            if form in self.aliases or form in self.titles or form in self.place_cues
+            or form in self.organization_cues or form in self.facility_cues or form in self.first_names
+            or form in self.definite_organization_cues
+        )
 
     def resolve_span(self, name):
         """``(entity, stripped_chars)``: the lexicon entity a whole span
         stands for, through a proclitic it may carry (``وبكين``), and how many
         leading characters that proclitic takes; ``(None, 0)`` when none.
         How model-found mentions get canonical names and ids."""
-        tokens = [token for token in tokens_with_offsets(name) if self.key(token[0])]
-        keys = tuple(self.key(token) for token, _, _ in tokens)
+        tokens = [token for token in tokens_with_offsets(name) if self.token_keys[token[0]]]
+        keys = tuple(self.token_keys[token] for token, _, _ in tokens)
         if not keys:
             return None, 0
         for stripped, form in _proclitic_forms(keys[0]):
-            for rest, entity in self.aliases.get(form, ()):
-                if rest == keys[1:]:
-                    return entity, tokens[0][1] + _written_length(tokens[0][0], stripped)
+            entity = dict(self.aliases.get(form, ())).get(len(keys) - 1, {}).get(keys[1:])
+            if entity is not None:
+                return entity, tokens[0][1] + _written_length(tokens[0][0], stripped)
         return None, 0
 
     def find(self, text):
         """Every mention in ``text``, in order, as ``Mention``s. Names never
-        run across a line break; names learned on one line are found on all."""
-        key = self.key
-        lines = [(tokens, [key(token) for token, _, _ in tokens]) for tokens in token_lines(text)]
+        run across a line break; names learned on one line are found on all.
+
+        The whole text is keyed at once, and the rules run only where a
+        token may start a name (a few in a hundred)."""
+        tokens, line_ends = tokens_and_line_ends(text)
+        keys = list(map(self.token_keys.__getitem__, [token for token, _, _ in tokens]))
+        starts = [position for position, forms in enumerate(map(self.start_forms.__getitem__, keys)) if forms]
         mentions, learned = [], {}
-        for tokens, keys in lines:
-            self._find_in_line(text, tokens, keys, mentions, learned)
+        for first, end, line_starts in _lines_holding(starts, line_ends):
+            self._find_in_line(text, tokens[first:end], keys[first:end], line_starts, mentions, learned)
         if learned:
-            mentions = self._add_learned(mentions, learned, lines)
+            mentions = self._add_learned(mentions, learned, tokens, keys, line_ends)
         return mentions
 
-    def _find_in_line(self, text, tokens, keys, mentions, learned):
-        position = 0
-        while position < len(tokens):
-            found = self.forms(keys[position]) and (
-                self._lexicon_match(tokens, keys, position) or self._context_match(tokens, keys, position)
-            )
-            if not found:
-                position += 1
+    def _find_in_line(self, text, tokens, keys, starts, mentions, learned):
+        """The mentions of one line, trying the rules at ``starts``."""
+        free = 0  # where the last mention ended
+        for position in starts:
+            if position < free:
                 continue
-            mention, end = found
+            found = self._lexicon_match(tokens, keys, position) or self._context_match(tokens, keys, position)
+            if not found:
+                continue
+            mention, free = found
             if mention is not None:
                 mentions.append(mention)
                 if mention.entity_id is None:
                     self._learn(learned, text, tokens, keys, mention)
-            position = end
 
     # -- the lexicon ---------------------------------------------------------
 
@@ -220,18 +235,14 @@ class Gazetteer:
         skipped (``(None, next_position)``)."""
         best = None
         for stripped, form in self.forms(keys[position]):
-            for rest, entity in self.aliases.get(form, ()):
-                end = position + 1 + len(rest)
-                if best is not None and end - position <= best[0]:
-                    break
-                if tuple(keys[position + 1:end]) == rest:
-                    best = (end - position, stripped, entity)
-                    break
+            found = _longest_name(self.aliases, form, keys, position + 1, best[0] if best else -1)
+            if found is not None:
+                best = (found[0], stripped, found[1])
         if best is None:
             return None
-        length, stripped, entity = best
-        end = position + length
-        if length == 1 and stripped == 0 and keys[position] in self.adjectives and self._after_definite_noun(keys, tokens, position):
+        rest_length, stripped, entity = best
+        end = position + 1 + rest_length
+        if rest_length == 0 and stripped == 0 and keys[position] in self.adjectives and self._after_definite_noun(keys, tokens, position):
             return None, end
         return self._mention(tokens, position, end, stripped, entity.label, entity.canonical, entity.entity_id), end
 
@@ -273,11 +284,8 @@ class Gazetteer:
 
     @staticmethod
     def _phrase_end(index, form, keys, position):
-        for rest in index.get(form, ()):
-            end = position + 1 + len(rest)
-            if tuple(keys[position + 1:end]) == rest:
-                return end
-        return None
+        found = _longest_name(index, form, keys, position + 1)
+        return None if found is None else position + 1 + found[0]
 
     def _is_plain_word(self, key):
         """A word that may be part of a name: not a function word, a title,
@@ -436,7 +444,7 @@ class Gazetteer:
     def _learn(self, learned, text, tokens, keys, mention):
         """Remember a context-found name, and a person's surname alone."""
         written = text[mention.start_char:mention.end_char]
-        name_keys = tuple(matching_key(written).split())
+        name_keys = tuple(word_key(written).split())
         entity = (mention.label, dediac_ar(written))
         learned.setdefault(name_keys, entity)
         surname = name_keys[-1] if name_keys else ""
@@ -445,38 +453,61 @@ class Gazetteer:
                 and surname not in self.first_names and family_word:
             learned.setdefault(name_keys[-1:], entity)
 
-    def _add_learned(self, mentions, learned, lines):
+    def _add_learned(self, mentions, learned, tokens, keys, line_ends):
         """Mentions plus the other occurrences of the names learned in the
         article."""
         covered = set()
         for mention in mentions:
             covered.update(range(mention.start_char, mention.end_char))
         by_first = _by_first_key(learned)
+        spelling = _proclitic_spellings(by_first).intersection(keys)
+        starts = [position for position, key in enumerate(keys) if key in spelling]
         added = []
-        # a token can only spell a learned name if its key ends like one (proclitics come first)
-        endings = tuple(by_first) + tuple(first[1:] for first in by_first if first.startswith("ا"))
-        for tokens, keys in lines:
-            position = 0
-            while position < len(tokens):
-                match = None
-                if keys[position].endswith(endings) and tokens[position][2] - 1 not in covered:
-                    match = self._learned_match(by_first, keys, position)
+        for first, end, line_starts in _lines_holding(starts, line_ends):
+            line_tokens, line_keys, free = tokens[first:end], keys[first:end], 0
+            for position in line_starts:
+                if position < free or line_tokens[position][2] - 1 in covered:
+                    continue
+                match = self._learned_match(by_first, line_keys, position)
                 if match:
-                    end, stripped, (label, canonical) = match
-                    added.append(self._mention(tokens, position, end, stripped, label, canonical, None))
-                    position = end
-                else:
-                    position += 1
+                    free, stripped, (label, canonical) = match
+                    added.append(self._mention(line_tokens, position, free, stripped, label, canonical, None))
         return sorted(mentions + added, key=lambda m: (m.start_char, m.end_char))
 
     @staticmethod
     def _learned_match(by_first, keys, position):
         for stripped, form in _proclitic_forms(keys[position]):
-            for rest, entity in by_first.get(form, ()):
-                end = position + 1 + len(rest)
-                if tuple(keys[position + 1:end]) == rest:
-                    return end, stripped, entity
+            found = _longest_name(by_first, form, keys, position + 1)
+            if found is not None:
+                return position + 1 + found[0], stripped, found[1]
         return None
+
+
+def _proclitic_spellings(forms):
+    """Every key whose ``_proclitic_forms`` may include one of ``forms``:
+    each form alone, after each proclitic, and an ``ال`` form after the ل
+    of ``لل`` (``الصين`` in ``وللصين``)."""
+    spellings = set(forms)
+    for form in forms:
+        spellings.update(prefix + form for prefix in _PROCLITICS)
+        if form.startswith("ال"):
+            spellings.update(prefix + form[1:] for prefix in _PROCLITICS if prefix.endswith("ل"))
+    return spellings
+
+
+def _lines_holding(positions, line_ends):
+    """``[(first, end, line_positions)]``: the token range of each line that
+    holds any of the (sorted) token ``positions``, and those positions
+    counted from the line's first token."""
+    lines, line, first = [], 0, 0
+    for position in positions:
+        while position >= line_ends[line]:
+            first, line = line_ends[line], line + 1
+        if lines and lines[-1][0] == first:
+            lines[-1][2].append(position - first)
+        else:
+            lines.append((first, line_ends[line], [position - first]))
+    return lines
 
 
 def _verb_or_possessive(token):

@@ -229,12 +229,19 @@ def tokens_with_offsets(text):
     """``[(token, start, end)]``: the tokens of ``simple_word_tokenize``
     (except that a multi-character emoji sequence comes out one character
     at a time) with ``text[start:end] == token``."""
-    return [token for line in token_lines(text) for token in line]
+    return tokens_and_line_ends(text)[0]
 
 
 def token_lines(text):
-    """``tokens_with_offsets`` line by line: one list of tokens per line.
-    Found with numpy, a whole text at once."""
+    """``tokens_with_offsets`` line by line: one list of tokens per line."""
+    tokens, line_ends = tokens_and_line_ends(text)
+    return [tokens[first:end] for first, end in zip([0, *line_ends[:-1]], line_ends)]
+
+
+def tokens_and_line_ends(text):
+    """``(tokens_with_offsets(text), line_ends)``: every token, and the index
+    after each line's last token (one per line). Found with numpy, a whole
+    text at once."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     classes = _CLASSES[codes]
     word = classes == _WORD_CLASS
@@ -244,11 +251,6 @@ def token_lines(text):
         starts = np.concatenate([starts, symbols])
         order = np.argsort(starts, kind="stable")
         starts, ends = starts[order], np.concatenate([ends, symbols + 1])[order]
-    newlines = np.flatnonzero(codes == 10)
-    bounds = np.searchsorted(starts, newlines).tolist() + [len(starts)]
-    spans = list(zip(starts.tolist(), ends.tolist()))
-    lines, first = [], 0
-    for last in bounds:
-        lines.append([(text[start:end], start, end) for start, end in spans[first:last]])
-        first = last
-    return lines
+    tokens = [(text[start:end], start, end) for start, end in zip(starts.tolist(), ends.tolist())]
+    line_ends = np.searchsorted(starts, np.flatnonzero(codes == 10)).tolist()
+    return tokens, [*line_ends, len(tokens)]
