@@ -241,7 +241,7 @@ def build(pipeline, options, run_info, processes=1):
         options.wire_paragraph_containment, options.wire_paragraph_min_words, processes=processes,
         history=options.output, owned=owned, window_days=options.syndication_window_days,
     )
-    articles, entities = deduplicated | "AnnotateEntities" >> AnnotateEntities(
+    article_and_entity_parts = deduplicated | "AnnotateEntities" >> AnnotateEntities(
         options.annotator, options.gazetteer, options.ner_model_dir, options.ner_precision, processes=processes
     )
     counts = {
@@ -251,12 +251,10 @@ def build(pipeline, options, run_info, processes=1):
         "outside_date_range": outside,
     } | "CountStages" >> CountEach()
     tables = {
-        "articles": articles,
-        "entities": entities,
         "removed_paragraphs": removed_paragraphs,
         "rejects": rejects,
         ARTICLE_UPDATES: article_updates,
-        READY_PARTS: syndication_state,
+        READY_PARTS: (syndication_state, article_and_entity_parts) | "ReadyParts" >> beam.Flatten(),
     }
     return (tables, counts) | "WriteTables" >> WriteTables(
         options.output, run_info, options.rows_per_row_group, processes=processes

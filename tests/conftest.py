@@ -62,6 +62,16 @@ def read_table(output, table, columns="*", where="true"):
     )
 
 
+def part_rows(keyed_part):
+    """A writer's part, ``(partition, (table, reference))``, as ``[(table,
+    partition, row)]`` (a partition is ``(date, source)``)."""
+    from transforms.spill import loaded
+    from transforms.write import table_from_ipc
+
+    partition, (table, reference) = keyed_part
+    return [(table, partition, row) for row in table_from_ipc(loaded(reference)).to_pylist()]
+
+
 @pytest.fixture
 def seeds_path():
     return SEEDS

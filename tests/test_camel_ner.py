@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.akhbar import run
-from tests.conftest import query, table_glob
+from tests.conftest import part_rows, query, table_glob
 from tests.tiny_bert import (
     ARABIC_WORDS,
     CAMEL_LABELS,
@@ -277,11 +277,13 @@ def test_annotate_entities_with_camel_runs_inference_and_names_mentions(model_25
                      for mention in resolved_mentions(gazetteer, article["text"], article_spans)]
     assert expected_rows  # the random tiny model labels some words as entities
     with TestPipeline() as p:
-        out, rows = p | beam.Create([articles]) | AnnotateEntities("camel", model_dir=str(model_256))
-        assert_that(rows | beam.FlatMap(lambda article_rows: [
-            (r["article_id"], r["mention"], r["start_char"], r["canonical"], r["annotator"]) for r in article_rows]),
+        rows = (p | beam.Create([articles]) | AnnotateEntities("camel", model_dir=str(model_256))
+                | beam.FlatMap(part_rows))
+        assert_that(rows | beam.Filter(lambda row: row[0] == "entities") | beam.Map(lambda row: tuple(
+            row[2][column] for column in ("article_id", "mention", "start_char", "canonical", "annotator"))),
             equal_to(expected_rows), label="rows")
-        assert_that(out | beam.Map(lambda a: (a["article_id"], sum(e["mentions"] for e in a["entities"]))),
+        assert_that(rows | beam.Filter(lambda row: row[0] == "articles") | beam.Map(lambda row: (
+            row[2]["article_id"], sum(e["mentions"] for e in row[2]["entities"]))),
                     equal_to([(a["article_id"], sum(1 for r in expected_rows if r[0] == a["article_id"]))
                               for a in articles]), label="summaries")
 

@@ -7,6 +7,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from camel_tools.tokenizers.word import simple_word_tokenize
 from hypothesis import given, settings, strategies as st
 
+from tests.conftest import part_rows
 from transforms.entities import AnnotateEntities, annotated, choose_annotator, entity_summary, resolved_mentions
 from transforms.gazetteer import Gazetteer, annotate, lookup_forms
 from transforms.text import tokens_with_offsets
@@ -144,13 +145,15 @@ def test_annotate_entities_transform_with_the_gazetteer():
     articles = [{"article_id": "a", "date": "2024-06-19", "source": "s", "text": "زار بوتين بكين.\nوبكين ترحب."},
                 {"article_id": "b", "date": None, "source": None, "text": "لا أسماء هنا"}]
     with TestPipeline() as p:
-        out, rows = p | beam.Create([articles]) | AnnotateEntities("gazetteer")
-        assert_that(out | beam.FlatMap(lambda batch: batch) | beam.Map(lambda a: (a["article_id"], [(e["canonical"], e["mentions"]) for e in a["entities"]])),
+        rows = p | beam.Create([articles]) | AnnotateEntities("gazetteer") | beam.FlatMap(part_rows)
+        assert_that(rows | beam.Filter(lambda row: row[0] == "articles") | beam.Map(lambda row: (
+            row[2]["article_id"], [(e["canonical"], e["mentions"]) for e in row[2]["entities"]])),
                     equal_to([("a", [("بكين", 2), ("فلاديمير بوتين", 1)]), ("b", [])]), label="summaries")
-        assert_that(rows | beam.FlatMap(lambda article_rows: [
-            (r["article_id"], r["mention"], r["start_char"], r["annotator"], r["date"]) for r in article_rows]),
-                    equal_to([("a", "بوتين", 4, "gazetteer", "2024-06-19"), ("a", "بكين", 10, "gazetteer", "2024-06-19"),
-                              ("a", "بكين", 17, "gazetteer", "2024-06-19")]), label="rows")
+        assert_that(rows | beam.Filter(lambda row: row[0] == "entities") | beam.Map(lambda row: (
+            row[2]["article_id"], row[2]["mention"], row[2]["start_char"], row[2]["annotator"], row[1])),
+                    equal_to([("a", "بوتين", 4, "gazetteer", ("2024-06-19", "s")),
+                              ("a", "بكين", 10, "gazetteer", ("2024-06-19", "s")),
+                              ("a", "بكين", 17, "gazetteer", ("2024-06-19", "s"))]), label="rows")
 
 
 def test_annotated_keeps_partition_fields_on_rows():

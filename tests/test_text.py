@@ -1,3 +1,5 @@
+import re
+
 from hypothesis import given, settings, strategies as st
 
 from transforms.text import (
@@ -8,6 +10,18 @@ from transforms.text import (
 def test_clean_text_strips_invisible_controls_and_unifies_spaces():
     raw = "\ufeff  مرحبا\u200f  بكم\u00a0\u00a0هنا\u202b \r\n\r\n\n سطر\u200b ثان\t "
     assert clean_text(raw) == "مرحبا بكم هنا\nسطر ثان"
+
+
+_MESSY = "ab ج\n\r\t\u00a0\u2028\u2029\x0b\x0c\x85\u200b\u200f\ufeff\x00\x07\x1c\x7f\u3000"
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from(list(_MESSY)), max_size=40))
+def test_clean_text_keeps_each_word_and_line_with_one_space_between_words(raw):
+    cleaned = clean_text(raw)
+    visible = re.sub("[\u200b\u200f\ufeff]", "", re.sub("[\x00\x07\x1c\x7f]", " ", raw))
+    lines = [" ".join(line.split()) for line in re.split("[\n\r\u2028\u2029\x0b\x0c\x85]", visible)]
+    assert cleaned == "\n".join(line for line in lines if line)
 
 
 def test_clean_text_keeps_diacritics_punctuation_and_paragraphs():

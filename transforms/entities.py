@@ -1,6 +1,8 @@
 """Stage: annotate entities. Batches of articles in; the articles with a
 compact list of their distinct entities, and one ``entities`` row per
-mention, out.
+mention, out, as the writer's Arrow parts of the ``articles`` and
+``entities`` tables: built where the annotation ran, so that neither an
+article nor a mention crosses the runner again as a Python dict.
 
 Two annotators behind one interface (``--annotator``):
 
@@ -21,7 +23,8 @@ import apache_beam as beam
 from transforms import camel_ner
 from transforms.gazetteer import ANNOTATOR as GAZETTEER, Gazetteer, annotate, load_spec, mention_row
 from transforms.pool import PooledFn
-from transforms.progress import StageMeter, batch_size, main_output
+from transforms.progress import StageMeter, nothing
+from transforms.write import partitioned_tables
 
 CAMEL, AUTO = "camel", "auto"
 ANNOTATORS = (AUTO, GAZETTEER, CAMEL)
@@ -80,25 +83,23 @@ def resolved_mentions(gazetteer, text, spans):
     return mentions
 
 
-ENTITIES = "entities"
+def table_parts(annotated_articles):
+    """``annotated`` results (article, mention rows) as the writer's parts
+    of the ``articles`` and ``entities`` tables."""
+    articles = [article for article, _ in annotated_articles]
+    rows = [row for _, article_rows in annotated_articles for row in article_rows]
+    return partitioned_tables(articles, "articles") + partitioned_tables(rows, "entities")
 
 
-def annotate_batch(batch, gazetteer_path):
-    """A batch of articles through the gazetteer: the batch of annotated
-    articles, then all its mention rows as one list (tagged ``entities``)."""
+def gazetteer_parts(batch, gazetteer_path):
+    """A batch of articles through the gazetteer, as ``table_parts``."""
     gazetteer = Gazetteer.shared(gazetteer_path)
-    articles, rows = [], []
-    for article in batch:
-        out, article_rows = annotated(article, annotate(gazetteer, article["text"]), GAZETTEER)
-        articles.append(out)
-        rows.extend(article_rows)
-    return [articles] + ([beam.pvalue.TaggedOutput(ENTITIES, rows)] if rows else [])
+    return table_parts([annotated(article, annotate(gazetteer, article["text"]), GAZETTEER) for article in batch])
 
 
 class CamelRowsFn(beam.DoFn):
     """RunInference's result for one article (the article and its model
-    spans) in; the article with its summary out, its mention rows to
-    ``entities`` as one list."""
+    spans) in; ``annotated``'s ``(article, mention_rows)`` out."""
 
     def __init__(self, gazetteer_path):
         self.gazetteer_path = gazetteer_path
@@ -108,21 +109,21 @@ class CamelRowsFn(beam.DoFn):
         self.meter = StageMeter("entities")
 
     def process(self, result):
-        yield from self.meter.each(self._outputs(result), counted=main_output)
-
-    def _outputs(self, result):
         article = result.example
-        out, rows = annotated(article, resolved_mentions(self.gazetteer, article["text"], result.inference), CAMEL)
-        if rows:
-            yield beam.pvalue.TaggedOutput(ENTITIES, rows)  # one element per article
-        yield out
+        yield from self.meter.each(
+            [annotated(article, resolved_mentions(self.gazetteer, article["text"], result.inference), CAMEL)])
+
+
+# Articles per part-building call after the camel model, as many as in the
+# batches that reach this stage.
+CAMEL_PARTS_BATCH = 100
 
 
 class AnnotateEntities(beam.PTransform):
-    """Batches of articles in; ``(articles, entity_rows)`` out: with the
-    gazetteer, batches of articles and one list of rows per batch; with the
-    camel model, one article and one list of rows per article (RunInference
-    makes its own batches)."""
+    """Batches of articles in; the ``articles`` and ``entities`` tables out,
+    as the writer's parts (``partitioned_tables``). The camel model's
+    articles go one by one (RunInference makes its own batches) and are
+    batched again to build the parts."""
 
     def __init__(self, annotator=AUTO, gazetteer_path=None, model_dir=None, precision="float32", processes=1):
         super().__init__()
@@ -142,14 +143,14 @@ class AnnotateEntities(beam.PTransform):
             from transforms.camel_inference import CamelArticleModelHandler
 
             handler = CamelArticleModelHandler(self.model_dir, bfloat16=self.precision == "bfloat16")
-            outputs = (
+            return (
                 article_batches
                 | "Articles" >> beam.FlatMap(lambda batch: batch)
                 | "CamelNer" >> RunInference(handler)
-                | "EntityRows" >> beam.ParDo(CamelRowsFn(self.gazetteer_path)).with_outputs(ENTITIES, main="articles")
+                | "EntityRows" >> beam.ParDo(CamelRowsFn(self.gazetteer_path))
+                | "Batch" >> beam.BatchElements(min_batch_size=CAMEL_PARTS_BATCH, max_batch_size=CAMEL_PARTS_BATCH)
+                | "TableParts" >> beam.ParDo(PooledFn("write", table_parts, counted=nothing, processes=self.processes))
             )
-        else:
-            outputs = article_batches | "EntityRows" >> beam.ParDo(PooledFn(
-                "entities", annotate_batch, self.gazetteer_path, counted=batch_size, processes=self.processes,
-            )).with_outputs(ENTITIES, main="articles")
-        return outputs.articles, outputs[ENTITIES]
+        return article_batches | "TableParts" >> beam.ParDo(PooledFn(
+            "entities", gazetteer_parts, self.gazetteer_path, counted_input=len, processes=self.processes,
+        ))

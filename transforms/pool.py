@@ -79,13 +79,15 @@ class PooledFn(beam.DoFn):
     """Runs ``work(element, *args, *side_inputs)`` (a module-level function
     returning a list of outputs, tagged ones as ``TaggedOutput``) on each
     element, in the shared pool when ``processes > 1``; counts
-    ``counted(output)`` of its outputs and its time for ``stage``."""
+    ``counted(output)`` of its outputs (or ``counted_input(element)`` of
+    its input, when given) and its time for ``stage``."""
 
-    def __init__(self, stage, work, *args, counted=main_output, processes=1):
+    def __init__(self, stage, work, *args, counted=main_output, counted_input=None, processes=1):
         self.stage = stage
         self.work = work
         self.args = args
         self.counted = counted
+        self.counted_input = counted_input
         self.processes = processes
 
     def setup(self):
@@ -96,21 +98,26 @@ class PooledFn(beam.DoFn):
         self.pending = collections.deque()
 
     def process(self, element, *side_inputs):
+        count = self.counted_input(element) if self.counted_input else None
         if self.pool is None:
-            yield from self._metered(_timed(os.environ.get(SPILL_DIR), self.work, element, *self.args, *side_inputs))
+            yield from self._metered(count, _timed(os.environ.get(SPILL_DIR), self.work, element, *self.args, *side_inputs))
             return
-        self.pending.append(self.pool.submit(
-            _timed, os.environ.get(SPILL_DIR), self.work, element, *self.args, *side_inputs))
+        self.pending.append((count, self.pool.submit(
+            _timed, os.environ.get(SPILL_DIR), self.work, element, *self.args, *side_inputs)))
         while len(self.pending) > _IN_FLIGHT_PER_PROCESS * self.processes or (
-                self.pending and self.pending[0].done()):
-            yield from self._metered(self.pending.popleft().result())
+                self.pending and self.pending[0][1].done()):
+            yield from self._finished(self.pending.popleft())
 
     def finish_bundle(self):
         while self.pending:
-            for output in self._metered(self.pending.popleft().result()):
+            for output in self._finished(self.pending.popleft()):
                 yield _windowed(output)
 
-    def _metered(self, timed):
+    def _finished(self, pending):
+        count, future = pending
+        return self._metered(count, future.result())
+
+    def _metered(self, count, timed):
         seconds, outputs = timed
-        self.meter.add(sum(self.counted(output) for output in outputs), seconds)
+        self.meter.add(sum(self.counted(output) for output in outputs) if count is None else count, seconds)
         return outputs

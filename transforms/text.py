@@ -29,10 +29,12 @@ _INVISIBLE_CHARS = (
     "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 )
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
-# Every horizontal space, NBSP and friends included, but not newlines.
-_SPACES = re.compile(r"[^\S\n]+")
-_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+# Each becomes a line break; "\r\n" becomes two, and the blank line between
+# them goes with the others (one class is faster than "\r\n?|...").
+_LINE_BREAKS = re.compile("[\r\u2028\u2029\x0b\x0c\x85]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_LINE_BREAK_INVISIBLE_OR_CONTROL = re.compile(
+    f"[\r\u2028\u2029\x0b\x0c\x85{_INVISIBLE_CHARS}\x00-\x08\x0e-\x1f\x7f]")
 
 _TATWEEL = "\u0640"
 # One table does it all: camel-tools' diacritics, tatweel and invisible
@@ -120,11 +122,12 @@ def clean_text(text):
     """Readable text: NFC, no invisible controls, one space between words,
     one paragraph per line, no blank lines."""
     text = unicodedata.normalize("NFC", text)
-    text = _LINE_BREAKS.sub("\n", text)
-    text = _INVISIBLE.sub("", text)
-    text = _CONTROL.sub(" ", text)
-    text = _SPACES.sub(" ", text)
-    return "\n".join(p for p in (line.strip() for line in text.split("\n")) if p)
+    if _LINE_BREAK_INVISIBLE_OR_CONTROL.search(text):  # most texts have none: one pass, not three
+        text = _LINE_BREAKS.sub("\n", text)
+        text = _INVISIBLE.sub("", text)
+        text = _CONTROL.sub(" ", text)
+    # str.split() splits on the whitespace of regex \s: NBSP and friends too
+    return "\n".join(p for p in (" ".join(line.split()) for line in text.split("\n")) if p)
 
 
 def paragraphs(text):
