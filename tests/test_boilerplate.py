@@ -8,7 +8,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from transforms import boilerplate as bp
 from transforms.boilerplate import RemoveBoilerplate, load_rules, remove_boilerplate, structural_reason
-from transforms.spill import SpillingCoder
+from transforms.spill import Spilled
 
 RULES = load_rules()
 BODY = [
@@ -208,13 +208,16 @@ def test_without_frequent_paragraphs_layer_two_removes_nothing():
         assert_that(removed, equal_to([]), label="removed")
 
 
-def test_keyed_batches_cross_the_runner_through_the_spilling_coder():
+def test_keyed_batches_wait_for_layer_two_spilled_by_the_worker_that_made_them():
     records = [{"article_id": f"k{i}", "title": "عنوان", "text": "فقرة أولى\nفقرة ثانية" * (i + 1), "source": "s"}
                for i in range(3)]
-    batch = bp.keyed_batch(records)
-    coder = beam.coders.registry.get_coder(bp.KeyedBatch)
-    assert isinstance(coder, SpillingCoder)
-    back = coder.decode(coder.encode(batch))
+    spilled, *shards = bp.keys_of(records, 4)
+    coder = beam.coders.registry.get_coder(Spilled)
+    assert isinstance(spilled, Spilled) and coder.encode(spilled) == spilled.encoded
+    back = coder.decode(coder.encode(spilled)).value()
     assert isinstance(back, bp.KeyedBatch)
+    batch = bp.keyed_batch(records)
     assert back.records == batch.records and back.keys_per_article == batch.keys_per_article
     assert np.array_equal(back.codes, batch.codes)
+    assert all(output.tag == bp.SHARDS for output in shards)
+    assert [output.value for output in shards] == bp.shard_paragraph_codes(batch, 4)

@@ -30,7 +30,7 @@ from transforms.packed import members, number_of, numbers_of, run_starts, split_
 from transforms.pool import PooledFn
 from transforms.progress import batch_size, nothing
 from transforms.rejects import ONLY_BOILERPLATE, Rejected, reject_record
-from transforms.spill import SpillingCoder
+from transforms.spill import Spilled
 from transforms.text import (
     ARABIC_LETTER, fold_arabic, fold_paragraphs, lines_of_many, matching_key, paragraph_keys,
     paragraphs,
@@ -251,9 +251,6 @@ class KeyedBatch(NamedTuple):
     codes: np.ndarray
 
 
-beam.coders.registry.register_coder(KeyedBatch, SpillingCoder)  # they wait for layer 2's counts
-
-
 def keyed_batch(records):
     _, keys_per_article = _documents(records, paragraph_keys)
     codes = source_paragraph_codes([record.get("source") for record in records], keys_per_article)
@@ -373,17 +370,24 @@ def _rules(patterns_path):
     return load_rules(patterns_path)
 
 
-def keys_of(batch):
-    """A batch of articles as its one ``KeyedBatch``."""
-    return [keyed_batch(batch)]
+SHARDS = "shards"
 
 
-def clean_batch(batch, patterns_path, source_boilerplate):
-    """A ``KeyedBatch`` through all three layers: the batch of cleaned
-    articles (if any), the removed paragraphs of the whole batch as one list
-    (tagged ``removed``), and a rejects row (tagged ``rejects``) for each
-    article left with no body. ``source_boilerplate``: layer 2's frequent
-    codes, a sorted array's bytes."""
+def keys_of(batch, shards):
+    """A batch of articles as its ``KeyedBatch``, ``Spilled`` here (it waits
+    for layer 2's counts), then its paragraph codes by shard (tagged
+    ``shards``) for the counting."""
+    keyed = keyed_batch(batch)
+    return [Spilled.of(keyed)] + [beam.pvalue.TaggedOutput(SHARDS, item) for item in shard_paragraph_codes(keyed, shards)]
+
+
+def clean_batch(spilled, patterns_path, source_boilerplate):
+    """A ``Spilled`` ``KeyedBatch`` through all three layers: the batch of
+    cleaned articles (if any), the removed paragraphs of the whole batch as
+    one list (tagged ``removed``), and a rejects row (tagged ``rejects``)
+    for each article left with no body. ``source_boilerplate``: layer 2's
+    frequent codes, a sorted array's bytes."""
+    batch = spilled.value()
     rules = _rules(patterns_path)
     frequent = np.frombuffer(source_boilerplate, dtype=np.uint64)
     cleaned_articles, removed_rows, rejected = [], [], []
@@ -436,11 +440,10 @@ class RemoveBoilerplate(beam.PTransform):
     def expand(self, article_batches):
         minimum = self.min_source_docs
         batches = article_batches | "Keys" >> beam.ParDo(
-            PooledFn("boilerplate", keys_of, counted=nothing, processes=self.processes)
-        ).with_output_types(KeyedBatch)
+            PooledFn("boilerplate", keys_of, self.shards, counted=nothing, processes=self.processes)
+        ).with_outputs(SHARDS, main="keyed")
         frequent = (
-            batches
-            | "ParagraphCodesByShard" >> beam.FlatMap(shard_paragraph_codes, self.shards)
+            batches[SHARDS]
             | "Shards" >> beam.GroupByKey()
             | "Frequent" >> beam.FlatMap(frequent_in_shard, minimum)
         )
@@ -451,7 +454,7 @@ class RemoveBoilerplate(beam.PTransform):
             | "AllFrequent" >> beam.GroupByKey()
             | "Sorted" >> beam.MapTuple(_sorted_codes)
         )
-        outputs = batches | "ApplyLayers" >> beam.ParDo(
+        outputs = batches.keyed | "ApplyLayers" >> beam.ParDo(
             PooledFn("boilerplate", clean_batch, self.patterns_path, counted=batch_size, processes=self.processes),
             source_boilerplate,
         ).with_outputs(REMOVED, REJECTS, main="articles")

@@ -15,6 +15,7 @@ import os
 import pickle
 import threading
 import uuid
+from typing import NamedTuple
 
 import apache_beam as beam
 import zstandard
@@ -91,3 +92,37 @@ class SpillingCoder(beam.coders.Coder):
 
     def estimate_size(self, value):
         return 64
+
+
+class Spilled(NamedTuple):
+    """A value encoded by ``SpillingCoder`` where it was made (a pool
+    worker), so that the runner's process only carries its reference and
+    never pickles, compresses or writes the value itself."""
+
+    encoded: bytes
+
+    @classmethod
+    def of(cls, value):
+        return cls(SpillingCoder().encode(value))
+
+    def value(self):
+        return SpillingCoder().decode(self.encoded)
+
+
+class SpilledCoder(beam.coders.Coder):
+    """A ``Spilled`` crosses the runner as its encoded bytes, untouched."""
+
+    def encode(self, spilled):
+        return spilled.encoded
+
+    def decode(self, encoded):
+        return Spilled(encoded)
+
+    def is_deterministic(self):
+        return False
+
+    def estimate_size(self, spilled):
+        return len(spilled.encoded)
+
+
+beam.coders.registry.register_coder(Spilled, SpilledCoder)
