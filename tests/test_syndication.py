@@ -255,6 +255,19 @@ def test_is_copy_thresholds(jaccard, containment, expected):
     assert syn.is_copy(verified, jaccard, containment) is expected
 
 
+def test_a_batch_is_described_once_in_the_worker_and_leaves_it_spilled():
+    docs = [article(f"d{i}", story(40 + i, 3)) for i in range(4)]
+    spilled, *tagged = syn.description_of(docs, syn.DEFAULT_WIRE_MIN_WORDS, 8)
+    numbers, features, keys, owners = syn.numbered_description(docs, syn.DEFAULT_WIRE_MIN_WORDS)
+    back = spilled.value()
+    assert np.array_equal(back.numbers, numbers) and back.features == features
+    assert np.array_equal(back.bucket_keys, keys) and np.array_equal(back.owners, owners)
+    by_tag = {tag: [output.value for output in tagged if output.tag == tag] for tag in (syn.BUCKET_KEYS, syn.SIGNATURES)}
+    assert len(by_tag[syn.BUCKET_KEYS]) + len(by_tag[syn.SIGNATURES]) == len(tagged)
+    assert [shard for shard, _ in by_tag[syn.BUCKET_KEYS]] == [shard for shard, _ in syn.shard_bucket_keys(back, 8)]
+    assert [key for key, _ in by_tag[syn.SIGNATURES]] == [key for key, _ in syn.signature_parts(back)]
+
+
 def test_features_go_to_each_pair_under_its_second_article():
     docs = [article(f"j{i}", story(30 + i, 3)) for i in range(5)]
     numbers, features, _, _ = syn.numbered_description(docs, syn.DEFAULT_WIRE_MIN_WORDS)

@@ -35,7 +35,7 @@ from transforms.packed import (
 )
 from transforms.pool import PooledFn
 from transforms.progress import nothing
-from transforms.spill import SpillingCoder, loaded, stored, stored_each
+from transforms.spill import Spilled, loaded, stored, stored_each
 from transforms.text import ARTICLES_PER_BATCH, key_codes
 from transforms.write import finish_interrupted_publishes, ipc_bytes, partition_key, table_from_ipc
 
@@ -639,17 +639,19 @@ class Description(NamedTuple):
     owners: np.ndarray
 
 
-# the features wait for the candidate pairs
-beam.coders.registry.register_coder(Description, SpillingCoder)
+BUCKET_KEYS, SIGNATURES = "bucket_keys", "signatures"
 
 
-def description_of(batch, wire_min_words):
-    """A batch of articles as its one ``numbered_description``."""
-    return [numbered_description(batch, wire_min_words)]
-
-
-def _articles_described(described):
-    return len(described.features)
+def description_of(batch, wire_min_words, shards):
+    """A batch of articles described once, and all that the stage needs of
+    it: its ``Description``, ``Spilled`` here (its features wait for the
+    candidate pairs), its ``shard_bucket_keys`` (tagged ``bucket_keys``)
+    and its ``signature_parts`` (tagged ``signatures``). Run in a pool
+    worker, so the runner's process never handles a description."""
+    described = numbered_description(batch, wire_min_words)
+    return ([Spilled.of(described)]
+            + [beam.pvalue.TaggedOutput(BUCKET_KEYS, item) for item in shard_bucket_keys(described, shards)]
+            + [beam.pvalue.TaggedOutput(SIGNATURES, item) for item in signature_parts(described)])
 
 
 def numbered_description(batch, wire_min_words):
@@ -867,12 +869,9 @@ class DetectSyndication(beam.PTransform):
         days = beam.pvalue.AsSingleton(
             self.owned | "OwnedKeys" >> beam.combiners.ToList() | "OwnedDays" >> beam.Map(owned_days)
         ) if self.owned is not None else None
-        described = (
-            article_batches
-            | "Describe" >> beam.ParDo(PooledFn("syndication", description_of, self.wire_min_words,
-                                                counted=_articles_described, processes=self.processes)
-                                       ).with_output_types(Description)
-        )
+        described = article_batches | "Describe" >> beam.ParDo(PooledFn(
+            "syndication", description_of, self.wire_min_words, self.shards, counted_input=len,
+            processes=self.processes)).with_outputs(BUCKET_KEYS, SIGNATURES, main="spilled")
         history = (
             article_batches.pipeline
             | "History" >> beam.Create([self.history] if self.history else [])
@@ -884,7 +883,7 @@ class DetectSyndication(beam.PTransform):
             | "SpreadPartitions" >> beam.Reshuffle()
         )
         candidates = (
-            (described | "BucketKeysByShard" >> beam.FlatMap(shard_bucket_keys, self.shards),
+            (described[BUCKET_KEYS],
              earlier_partitions | "StoredBucketKeys" >> beam.FlatMap(
                 stored_bucket_keys, self.history, self.shards, self.window_days, owned, days))
             | "AllBucketKeys" >> beam.Flatten()
@@ -900,14 +899,15 @@ class DetectSyndication(beam.PTransform):
                 beam.pvalue.AsSingleton(candidates | "CandidateNumbers" >> beam.combiners.ToList()
                                         | "AllCandidateNumbers" >> beam.Map(candidate_numbers)),
                 owned, days, self.window_days, ARTICLES_PER_BATCH)
-            | "DescribePartners" >> beam.Map(numbered_description, self.wire_min_words).with_output_types(Description)
+            | "DescribePartners" >> beam.Map(lambda batch: Spilled.of(numbered_description(batch, self.wire_min_words)))
         )
         # The join is a lookup: the candidate pairs (16 bytes each) reach
         # every worker, and each pair's features meet in one GroupByKey.
         verified_batches = (
-            (described, partners)
-            | "AllDescribed" >> beam.Flatten().with_output_types(Description)  # spilled, as each input
-            | "FeaturesToPairs" >> beam.FlatMap(features_to_pairs, beam.pvalue.AsList(candidates))
+            (described.spilled, partners)
+            | "AllDescribed" >> beam.Flatten()
+            | "FeaturesToPairs" >> beam.FlatMap(
+                lambda spilled, candidates: features_to_pairs(spilled.value(), candidates), beam.pvalue.AsList(candidates))
             | "JoinPairs" >> beam.GroupByKey()
             | "Groups" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
             | "Verify" >> self._pooled(_verify_joined, self.wire_containment)
@@ -928,7 +928,7 @@ class DetectSyndication(beam.PTransform):
         )
         updates = (related.updates, wire_updates) | "AllUpdates" >> beam.Flatten()
         state_parts = (
-            (described | "SignatureParts" >> beam.FlatMap(signature_parts), related.parts)
+            (described[SIGNATURES], related.parts)
             | "StateParts" >> beam.Flatten()
         )
         return article_batches | "Defaults" >> beam.Map(with_defaults), updates, state_parts
