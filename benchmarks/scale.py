@@ -41,7 +41,10 @@ def corpus_for(workdir, articles):
 
 
 def run_job(corpus, output, extra):
-    """``(seconds, peak_tree_mb, report)`` of one run of the job."""
+    """``(seconds, peak_tree_mb, report)`` of one run of the job, into an
+    empty output (over an earlier run's, it would read and update that one's
+    partitions, as a daily run does)."""
+    shutil.rmtree(output, ignore_errors=True)
     return _measured("akhbar", ["--input", str(corpus / "corpus"), *extra], output, REPORT_NAME)
 
 
@@ -49,6 +52,7 @@ def walk_job(corpus, output, days_per_run):
     """``(seconds, peak_tree_mb, walk_report)`` of ``akhbar-walk`` over the
     corpus's dates, ``days_per_run`` days a run."""
     days = sorted({path.stem[-len("YYYY-MM-DD"):] for path in (corpus / "corpus").glob("*/*.jsonl")})
+    shutil.rmtree(output, ignore_errors=True)
     return _measured("akhbar-walk", ["--input", f"{corpus}/corpus/*/*-{{date}}.jsonl", "--start_date", days[0],
                                      "--end_date", days[-1], "--days_per_run", str(days_per_run),
                                      "--syndication_window_days", str(WALK_WINDOW_DAYS)],
