@@ -4,6 +4,7 @@ import random
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -14,7 +15,7 @@ from transforms import history
 from transforms import syndication as syn
 from transforms.spill import stored_each
 from transforms.text import matching_key
-from transforms.write import laid_over
+from transforms.write import PART_NAME, laid_over, partition_path
 
 D = dt.date
 
@@ -344,8 +345,31 @@ def test_relations_rebuild_the_clusters_and_wire_links_of_earlier_articles():
 def test_relations_without_history_cluster_every_copy():
     found = pairs_of(("a", 1, "s1", "b", 2, "s2", 0.9, [], []), ("b", 2, "s2", "c", 3, "s2", 0.85, [], []),
                      ("d", 1, "s1", "e", 1, "s1", 0.5, [], []))
-    updates, by_partition = syn.relations(found, schemas.PAIRS.empty_table(), None, 0.8, 0.9)
+    owned = {("2024-06-01", "s1"), ("2024-06-02", "s2"), ("2024-06-03", "s2")}
+    updates, by_partition = syn.relations(found, schemas.PAIRS.empty_table(), owned, 0.8, 0.9)
     assert sorted((u["article_id"], u["cluster_id"], u["cluster_size"]) for u in updates) == [
         ("a", "a", 3), ("b", "a", 3), ("c", "a", 3)]
     assert {key: table.num_rows for key, table in by_partition.items()} == {
         ("2024-06-01", "s1"): 2, ("2024-06-02", "s2"): 2, ("2024-06-03", "s2"): 1}
+
+
+def test_a_run_reads_the_stored_pairs_its_changes_reach_each_once(tmp_path):
+    stored = pairs_of(("x", 1, "s1", "y", 5, "s1", 0.95, [], []),  # a copy: y's cluster reaches x's partition
+                      ("y", 5, "s1", "z", 9, "s1", 0.3, [0], [0]),  # wire only: leads nowhere, unless z is rerun
+                      ("u", 20, "s1", "v", 20, "s2", 0.99, [], []))  # far away: never read
+    labels = zip(*(history.partition_labels(stored, f"{side}_").to_pylist() for side in "ab"))
+    for row, ends in enumerate(labels):
+        for key in {history.key_of_label(label) for label in ends}:
+            path = tmp_path / partition_path("pairs", key) / PART_NAME
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(pa.concat_tables([pq.read_table(path), stored.slice(row, 1)]) if path.exists()
+                           else stored.slice(row, 1), path)
+
+    def read(changed, owned):
+        pairs = history.stored_pairs(str(tmp_path), changed, owned, lambda p: syn.copy_mask(p, 0.8, 0.9))
+        return sorted(zip(pairs["a_id"].to_pylist(), pairs["b_id"].to_pylist()))
+
+    y_partition, z_partition = ("2024-06-05", "s1"), ("2024-06-09", "s1")
+    assert read({y_partition}, set()) == [("x", "y"), ("y", "z")]
+    assert read({z_partition}, {z_partition}) == [("x", "y"), ("y", "z")]
+    assert read({("2024-06-30", "s1")}, set()) == []

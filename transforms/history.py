@@ -21,19 +21,46 @@ import pyarrow.dataset as ds
 import schemas
 from transforms import files
 from transforms.packed import day_numbers, members, number_of, split_by_shard
-from transforms.write import partition_of_folders, read_published
+from transforms.write import partition_of_folders
 
 #: Tags a stored article's number in the buckets: pairs of two tagged
 #: numbers were found by an earlier run.
 STORED = np.uint64(1 << 63)
 
 
+#: Partitions read together in one multi-threaded scan: a long history holds
+#: thousands of small partition files, too many to open one by one, and one
+#: element per partition would crowd the shuffle after it.
+PARTITIONS_PER_READ = 200
+
+
 def stored_partitions(output):
-    """The key of every partition an earlier run left signatures for."""
-    fs, root = files.filesystem(files.join_url(output, schemas.TABLE_FOLDERS["signatures"]))
-    found = {partition_of_folders(*path.split("/")[-3:-1])
-             for path in fs.glob(posixpath.join(root, "date=*", "source=*", "*.parquet"))}
-    return sorted(found, key=lambda key: (key[0] or "", key[1] or ""))
+    """Every partition an earlier run left signatures for, in date order and
+    in chunks of ``PARTITIONS_PER_READ``: ``[(key, signature_files,
+    article_files)]``, the files found in one listing of each table."""
+    found = {table: _published_files(output, table) for table in ("signatures", "articles")}
+    keys = sorted(found["signatures"], key=lambda key: (key[0] or "", key[1] or ""))
+    entries = [(key, found["signatures"][key], found["articles"].get(key, [])) for key in keys]
+    return [entries[start:start + PARTITIONS_PER_READ] for start in range(0, len(entries), PARTITIONS_PER_READ)]
+
+
+def _published_files(output, table):
+    """``{partition_key: [file paths]}`` of a published table."""
+    fs, root = files.filesystem(files.join_url(output, schemas.TABLE_FOLDERS[table]))
+    found = {}
+    for path in fs.glob(posixpath.join(root, "date=*", "source=*", "*.parquet")):
+        found.setdefault(partition_of_folders(*path.split("/")[-3:-1]), []).append(path)
+    return found
+
+
+def _scanned(output, table, paths, columns, row_filter=None):
+    """The ``columns`` (and ``date``, ``source``) of some published files of
+    ``table``, read in one multi-threaded scan."""
+    fs, root = files.filesystem(files.join_url(output, schemas.TABLE_FOLDERS[table]))
+    partitioning = ds.HivePartitioning(_PARTITION_COLUMNS, null_fallback=schemas.NULL_PARTITION)
+    dataset = ds.dataset(sorted(paths), filesystem=fs, format="parquet", partitioning=partitioning,
+                         partition_base_dir=root)
+    return dataset.to_table(columns=[*columns, "date", "source"], filter=row_filter)
 
 
 def owned_days(owned_keys):
@@ -55,55 +82,104 @@ def comparable(key, owned, days, window_days):
     return bool(len(nearest)) and int(np.abs(nearest - day).min()) <= window_days
 
 
-def stored_bucket_keys(key, output, shards, window_days, owned, days):
-    """A stored partition's bucket keys, packed per shard as
-    ``syndication.shard_bucket_keys`` packs a run's own, its articles'
-    numbers tagged ``STORED``; none for a partition this run does not
-    compare with (``comparable``)."""
-    if not comparable(key, owned, days, window_days):
+def _comparable_entries(chunk, owned, days, window_days):
+    """The entries of a ``stored_partitions`` chunk this run compares with."""
+    return [entry for entry in chunk if comparable(entry[0], owned, days, window_days)]
+
+
+def _day_column(table):
+    """The day number of each row of a scanned table, from its ``date``."""
+    dates = pc.dictionary_encode(table["date"]).combine_chunks()
+    return day_numbers(dates.dictionary.to_pylist())[dates.indices.to_numpy(zero_copy_only=False)]
+
+
+def stored_bucket_keys(chunk, output, shards, window_days, owned, days):
+    """The bucket keys of a chunk of stored partitions (``stored_partitions``),
+    packed per shard as ``syndication.shard_bucket_keys`` packs a run's own,
+    their articles' numbers tagged ``STORED``; only of the partitions this
+    run compares with (``comparable``)."""
+    paths = [path for _, signature_files, _ in _comparable_entries(chunk, owned, days, window_days)
+             for path in signature_files]
+    if not paths:
         return []
-    signatures = read_published(output, "signatures", key)
+    signatures = _scanned(output, "signatures", paths, ["number", "bucket_key"])
     keys = signatures["bucket_key"].to_numpy()
-    days = np.full(len(keys), day_numbers([key[0]])[0])
-    return split_by_shard(keys % np.uint64(shards), keys, signatures["number"].to_numpy() | STORED, days)
+    return split_by_shard(keys % np.uint64(shards), keys, signatures["number"].to_numpy() | STORED,
+                          _day_column(signatures))
 
 
-def stored_partners(key, output, candidate_numbers, owned, days, window_days, batch_size):
-    """The articles of a stored partition that some candidate pair names
-    (``candidate_numbers``: sorted numbers of every candidate pair's
+def stored_partners(chunk, output, candidate_numbers, owned, days, window_days, batch_size):
+    """The articles of a chunk of stored partitions that some candidate pair
+    names (``candidate_numbers``: sorted numbers of every candidate pair's
     articles), read back from the published articles table in batches of
-    ``batch_size``, as syndication describes a run's own."""
-    if not comparable(key, owned, days, window_days):
+    ``batch_size`` rows, to be described as a run's own are: their text is
+    stored already, so their features are not."""
+    entries = _comparable_entries(chunk, owned, days, window_days)
+    paths = [path for _, _, article_files in entries for path in article_files]
+    if not paths:
         return
-    numbers = np.unique(read_published(output, "signatures", key, ["number"])["number"].to_numpy())
-    if not members(numbers, candidate_numbers).any():
+    ids = _scanned(output, "articles", paths, ["article_id"])
+    numbers = np.array([number_of(article_id) for article_id in ids["article_id"].to_pylist()], dtype=np.uint64)
+    wanted = ids.filter(pa.array(members(numbers, candidate_numbers)))
+    if not wanted.num_rows:
         return
-    articles = read_published(output, "articles", key, ["article_id", "text", "published_at"])
-    numbers = np.array([number_of(article_id) for article_id in articles["article_id"].to_pylist()], dtype=np.uint64)
-    rows = articles.filter(pa.array(members(numbers, candidate_numbers))).to_pylist()
-    date, source = key
+    holding = set(zip(*(wanted[name].to_pylist() for name in ("date", "source"))))
+    rows = _scanned(output, "articles", [path for key, _, article_files in entries if key in holding
+                                         for path in article_files], ["article_id", "text", "published_at"],
+                    pc.field("article_id").isin(wanted["article_id"].combine_chunks())).to_pylist()
     for start in range(0, len(rows), batch_size):
-        yield [{**row, "date": date, "source": source} for row in rows[start:start + batch_size]]
+        yield rows[start:start + batch_size]
 
 
 _PARTITION_COLUMNS = pa.schema([("date", pa.string()), ("source", pa.string())])
 
 
-def stored_pairs(output):
-    """Every stored pair once (each is kept in the partitions of both its
-    articles: the copy in its first article's counts), read in one
-    multi-threaded scan: a long history holds tens of thousands of small
-    partition files, too many to open one by one each run."""
-    fs, root = files.filesystem(files.join_url(output, schemas.TABLE_FOLDERS["pairs"]))
-    if not fs.exists(root):
+def partition_labels(table, prefix=""):
+    """Each row's partition (its ``<prefix>date`` and ``<prefix>source``) as
+    one text, NULL as a NUL character: partitions compared column-wise."""
+    return pc.binary_join_element_wise(pc.fill_null(table[f"{prefix}date"], "\0"),
+                                       pc.fill_null(table[f"{prefix}source"], "\0"), "/").combine_chunks()
+
+
+def label_of_key(key):
+    """A partition key as ``partition_labels`` spells it."""
+    return "/".join("\0" if part is None else part for part in key)
+
+
+def key_of_label(label):
+    """The partition key a ``partition_labels`` text spells."""
+    return tuple(None if part == "\0" else part for part in label.split("/", 1))
+
+
+def stored_pairs(output, changed, owned, is_copy):
+    """The stored pairs a run's changes can reach, each once.
+
+    ``changed``: the partitions that hold an article the run changes (those
+    it replaces, ``owned``, and those of the earlier articles its pairs
+    name); ``is_copy(pairs)``: which pairs make copy clusters. A pair is
+    stored in the partitions of both its articles, so reading a partition
+    finds every pair of its articles. The partitions are read in rounds of
+    one multi-threaded scan each: then those of the other articles of the
+    copy pairs read (the rest of their clusters) and of the pairs the run
+    drops (an owned partition's), until none is left. So a run reads the
+    part of a long history it changes, not all of it."""
+    published = _published_files(output, "pairs")
+    owned_labels = pa.array(sorted(label_of_key(key) for key in owned), type=pa.string())
+    to_read, read, parts = {key for key in changed if key in published}, set(), []
+    while to_read:
+        pairs = _scanned(output, "pairs", [path for key in to_read for path in published[key]], schemas.PAIRS.names)
+        read |= to_read
+        parts.append(pairs)
+        a_labels, b_labels = partition_labels(pairs, "a_"), partition_labels(pairs, "b_")
+        leading = pc.or_(is_copy(pairs), pc.or_(pc.is_in(a_labels, owned_labels), pc.is_in(b_labels, owned_labels)))
+        reached = pc.unique(pa.concat_arrays([a_labels.filter(leading), b_labels.filter(leading)])).to_pylist()
+        to_read = {key for key in map(key_of_label, reached) if key in published} - read
+    if not parts:
         return schemas.PAIRS.empty_table()
-    partitioning = ds.HivePartitioning(_PARTITION_COLUMNS, null_fallback=schemas.NULL_PARTITION)
-    dataset = ds.dataset(root, filesystem=fs, format="parquet", partitioning=partitioning)
-    pairs = dataset.to_table()
-    first_here = pc.and_(_same(pairs["a_date"], pairs["date"]), _same(pairs["a_source"], pairs["source"]))
-    return pairs.filter(first_here).select(schemas.PAIRS.names).cast(schemas.PAIRS)
+    pairs = pa.concat_tables(parts)
+    a_labels = partition_labels(pairs, "a_")
+    read_labels = pa.array(sorted(label_of_key(key) for key in read), type=pa.string())
+    once = pc.or_(pc.equal(partition_labels(pairs), a_labels), pc.invert(pc.is_in(a_labels, read_labels)))
+    return pairs.filter(once).select(schemas.PAIRS.names).cast(schemas.PAIRS)
 
 
-def _same(column, other):
-    """Where two text columns are equal, NULL equal to NULL."""
-    return pc.equal(pc.fill_null(column, "\0"), pc.fill_null(other, "\0"))

@@ -28,7 +28,8 @@ from scipy.sparse.csgraph import connected_components
 
 import schemas
 from transforms.history import (
-    STORED, owned_days, stored_bucket_keys, stored_pairs, stored_partitions, stored_partners,
+    STORED, key_of_label, label_of_key, owned_days, partition_labels, stored_bucket_keys, stored_pairs,
+    stored_partitions, stored_partners,
 )
 from transforms.packed import (
     day_numbers, found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack,
@@ -475,32 +476,15 @@ def pair_table(verified_pairs, jaccard, containment):
     return pa.table(columns, schema=schemas.PAIRS)
 
 
-# Tags of the pair tables that meet in ``relations``.
-_NEW_PAIRS, _STORED_PAIRS = 0, 1
-
-
 def new_pairs(verified_pairs, jaccard, containment):
-    """A batch of verified pairs, tagged for ``relation_outputs``."""
-    yield None, (_NEW_PAIRS, stored(ipc_bytes(pair_table(verified_pairs, jaccard, containment))))
+    """A batch of verified pairs as one table for ``relation_outputs``."""
+    yield None, stored(ipc_bytes(pair_table(verified_pairs, jaccard, containment)))
 
 
-def old_pairs(output):
-    """Earlier runs' pairs, tagged for ``relation_outputs``."""
-    return [(None, (_STORED_PAIRS, stored(ipc_bytes(stored_pairs(output)))))]
-
-
-def _partition_labels(pairs, side):
-    """Each pair's ``side`` article's partition as one text (NULL as a NUL character)."""
-    return pc.binary_join_element_wise(pc.fill_null(pairs[f"{side}_date"], "\0"),
-                                       pc.fill_null(pairs[f"{side}_source"], "\0"), "/")
-
-
-def _key_of_label(label):
-    return tuple(None if part == "\0" else part for part in label.split("/", 1))
-
-
-def _label_of_key(key):
-    return "/".join("\0" if part is None else part for part in key)
+def copy_mask(pairs, jaccard, containment):
+    """Which rows of a pairs table are copies (the clusters' edges)."""
+    return pc.or_(pc.greater_equal(pairs["jaccard"], jaccard),
+                  pc.greater_equal(pairs["containment"], containment)).combine_chunks()
 
 
 def _ends(pairs):
@@ -538,25 +522,23 @@ def relations(found, kept_before, owned, jaccard, containment):
     """What this run's pairs change: ``(article_updates, pairs_by_partition)``.
 
     ``found``: this run's verified pairs that count (``pair_table``);
-    ``kept_before``: the pairs earlier runs stored, each once; ``owned``: the
-    partitions this run replaces (None: no earlier run). Stored pairs with an
+    ``kept_before``: the pairs earlier runs stored that this run's changes
+    reach (``stored_pairs``), each once; ``owned``: the partitions this run
+    replaces. Stored pairs with an
     article in an owned partition are gone with it. Every article in a copy
     cluster that a found or a gone pair touches gets its cluster fields; an
     earlier run's article whose pairs change also gets its wire fields (this
     run's own get theirs from ``wire_hits``) and, when it is left in no
     cluster, those of a cluster of one. Every partition whose pairs change
     gets its new pairs table."""
-    owned = set(owned) if owned is not None else {_key_of_label(label) for side in "ab"
-                                                  for label in _partition_labels(found, side).to_pylist()}
-    owned_labels = pa.array(sorted(_label_of_key(key) for key in owned), type=pa.string())
-    gone = pc.or_(pc.is_in(_partition_labels(kept_before, "a"), owned_labels),
-                  pc.is_in(_partition_labels(kept_before, "b"), owned_labels))
+    owned_labels = pa.array(sorted(label_of_key(key) for key in owned), type=pa.string())
+    gone = pc.or_(pc.is_in(partition_labels(kept_before, "a_"), owned_labels),
+                  pc.is_in(partition_labels(kept_before, "b_"), owned_labels))
     pairs = pa.concat_tables([kept_before.filter(pc.invert(gone)), found])
     changed = {**_ends(found), **_ends(kept_before.filter(gone))}
     earlier = {article_id: end for article_id, end in changed.items() if (end[1], end[2]) not in owned}
 
-    copies = pairs.filter(pc.or_(pc.greater_equal(pairs["jaccard"], jaccard),
-                                 pc.greater_equal(pairs["containment"], containment)))
+    copies = pairs.filter(copy_mask(pairs, jaccard, containment))
     cluster_fields = clusters(_as_edges(_changed_components(copies, changed))) if copies.num_rows else {}
     updates = {article_id: {"article_id": article_id, **fields} for article_id, fields in cluster_fields.items()}
     if earlier:
@@ -578,7 +560,10 @@ def _pairs_by_partition(pairs, partitions):
     """The pairs table of each of ``partitions``: the pairs with an article
     there (an empty table for one with none), as slices of one table
     ordered by partition (a pair of two partitions is in it twice)."""
-    a_labels, b_labels = (_partition_labels(pairs, side).combine_chunks() for side in "ab")
+    wanted = pa.array(sorted(label_of_key(key) for key in partitions), type=pa.string())
+    a_labels, b_labels = partition_labels(pairs, "a_"), partition_labels(pairs, "b_")
+    touching = pc.or_(pc.is_in(a_labels, wanted), pc.is_in(b_labels, wanted))
+    pairs, a_labels, b_labels = pairs.filter(touching), a_labels.filter(touching), b_labels.filter(touching)
     labels = pa.concat_arrays([a_labels, b_labels.filter(pc.not_equal(a_labels, b_labels))]).dictionary_encode()
     rows = np.concatenate([np.arange(pairs.num_rows),
                            np.flatnonzero(pc.not_equal(a_labels, b_labels).to_numpy(zero_copy_only=False))])
@@ -589,22 +574,30 @@ def _pairs_by_partition(pairs, partitions):
     code_of = {label: code for code, label in enumerate(labels.dictionary.to_pylist())}
     result = {}
     for key in partitions:
-        code = code_of.get(_label_of_key(key))
+        code = code_of.get(label_of_key(key))
         result[key] = arranged.slice(bounds[code], bounds[code + 1] - bounds[code]) if code is not None \
             else arranged.slice(0, 0)
     return result
 
 
-def relation_outputs(grouped, owned, jaccard, containment):
-    """``relations`` of all this run's pair tables and all stored ones:
+def _partitions_of(pairs):
+    """The partitions of both articles of some pairs."""
+    labels = pa.concat_arrays([partition_labels(pairs, "a_"), partition_labels(pairs, "b_")])
+    return {key_of_label(label) for label in pc.unique(labels).to_pylist()}
+
+
+def relation_outputs(grouped, histories, owned, jaccard, containment):
+    """``relations`` of all this run's pair tables and the stored pairs they
+    reach (``histories``: the output whose earlier runs count, or none):
     article updates, and the pairs tables as writer parts (tagged
-    ``"parts"``)."""
-    _, tagged = grouped
-    tables = {_NEW_PAIRS: [schemas.PAIRS.empty_table()], _STORED_PAIRS: [schemas.PAIRS.empty_table()]}
-    for tag, reference in tagged:
-        tables[tag].append(table_from_ipc(loaded(reference)))
-    updates, pairs_by_partition = relations(pa.concat_tables(tables[_NEW_PAIRS]),
-                                            pa.concat_tables(tables[_STORED_PAIRS]), owned, jaccard, containment)
+    ``"parts"``). Without ``owned``, a run owns the partitions of its pairs."""
+    _, references = grouped
+    found = pa.concat_tables([schemas.PAIRS.empty_table()] + [table_from_ipc(loaded(ref)) for ref in references])
+    owned = set(owned) if owned is not None else _partitions_of(found)
+    kept_before = stored_pairs(histories[0], owned | _partitions_of(found), owned,
+                               lambda pairs: copy_mask(pairs, jaccard, containment)) \
+        if histories else schemas.PAIRS.empty_table()
+    updates, pairs_by_partition = relations(found, kept_before, owned, jaccard, containment)
     yield from updates
     for key, table in pairs_by_partition.items():
         yield beam.pvalue.TaggedOutput("parts", (key, ("pairs", stored(ipc_bytes(table)))))
@@ -652,6 +645,12 @@ def description_of(batch, wire_min_words, shards):
     return ([Spilled.of(described)]
             + [beam.pvalue.TaggedOutput(BUCKET_KEYS, item) for item in shard_bucket_keys(described, shards)]
             + [beam.pvalue.TaggedOutput(SIGNATURES, item) for item in signature_parts(described)])
+
+
+def partner_description(batch, wire_min_words):
+    """A batch of an earlier run's articles described as a run's own, and
+    ``Spilled`` where it is described (a pool worker)."""
+    return [Spilled.of(numbered_description(batch, wire_min_words))]
 
 
 def numbered_description(batch, wire_min_words):
@@ -753,6 +752,11 @@ def candidate_pairs(shard_group):
     chosen = weights >= MIN_SHARED_FINGERPRINTS
     firsts, seconds = firsts[chosen], seconds[chosen]
     return firsts.tobytes(), seconds.tobytes(), np.unique(seconds).tobytes()
+
+
+def candidates_of(shard_group):
+    """``[candidate_pairs]`` of a shard, as the pool's steps return."""
+    return [candidate_pairs(shard_group)]
 
 
 # Tags of the values grouped in the join: the second article's own
@@ -890,7 +894,7 @@ class DetectSyndication(beam.PTransform):
             | "Buckets" >> beam.GroupByKey()
             | "PairWeightsByShard" >> self._pooled(shard_pair_weights, self.shards, self.window_days)
             | "Pairs" >> beam.GroupByKey()
-            | "Candidates" >> beam.Map(candidate_pairs)
+            | "Candidates" >> self._pooled(candidates_of)
         )
         partners = (
             earlier_partitions
@@ -899,7 +903,7 @@ class DetectSyndication(beam.PTransform):
                 beam.pvalue.AsSingleton(candidates | "CandidateNumbers" >> beam.combiners.ToList()
                                         | "AllCandidateNumbers" >> beam.Map(candidate_numbers)),
                 owned, days, self.window_days, ARTICLES_PER_BATCH)
-            | "DescribePartners" >> beam.Map(lambda batch: Spilled.of(numbered_description(batch, self.wire_min_words)))
+            | "DescribePartners" >> self._pooled(partner_description, self.wire_min_words)
         )
         # The join is a lookup: the candidate pairs (16 bytes each) reach
         # every worker, and each pair's features meet in one GroupByKey.
@@ -913,11 +917,11 @@ class DetectSyndication(beam.PTransform):
             | "Verify" >> self._pooled(_verify_joined, self.wire_containment)
         )
         related = (
-            (verified_batches | "NewPairs" >> beam.FlatMap(new_pairs, self.jaccard, self.containment),
-             history | "StoredPairs" >> beam.FlatMap(old_pairs))
-            | "AllPairs" >> beam.Flatten()
+            verified_batches
+            | "NewPairs" >> beam.FlatMap(new_pairs, self.jaccard, self.containment)
             | "GatherPairs" >> beam.GroupByKey()
-            | "Relations" >> beam.FlatMap(relation_outputs, owned, self.jaccard, self.containment
+            | "Relations" >> beam.FlatMap(relation_outputs, beam.pvalue.AsList(history), owned,
+                                          self.jaccard, self.containment
                                           ).with_outputs("parts", main="updates")
         )
         wire_updates = (
