@@ -1,4 +1,5 @@
-"""Validator for the hand-written entity dev set (``articles.jsonl`` next to this file).
+"""Validator for the hand-written entity dev set (``tuning.jsonl`` and ``test.jsonl`` next to this
+file, checked as one set unless paths are given).
 
 Checks, for every article:
 
@@ -20,7 +21,7 @@ Checks, for every article:
 Prints counts per topic and per label and the number of distinct canonicals.  Standard library only;
 exits with status 1 if any check fails.
 
-    cd /work/main && .venv/bin/python -m dev.entities.check [PATH]
+    cd /work/main && .venv/bin/python -m dev.entities.check [PATH ...]
 """
 import collections
 import json
@@ -35,7 +36,7 @@ CONJUNCTIONS = "وف"
 MIN_WORDS = 120
 MIN_ENTITIES = 4
 MAX_PREFIXED = 5
-DEFAULT_PATH = pathlib.Path(__file__).with_name("articles.jsonl")
+DEFAULT_PATHS = [pathlib.Path(__file__).with_name(f"{half}.jsonl") for half in ("tuning", "test")]
 
 
 def _is_boundary(ch):
@@ -179,8 +180,13 @@ def summary(records, labels_of, prefixed):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    path = pathlib.Path(argv[0]) if argv else DEFAULT_PATH
-    records, errors = load(path)
+    paths = [pathlib.Path(arg) for arg in argv] or DEFAULT_PATHS
+    records, errors = [], []
+    for path in paths:
+        loaded, problems = load(path)
+        records += loaded
+        errors += problems
+    path = " + ".join(map(str, paths))
     more, labels_of, prefixed = check(records)
     errors += more
     summary(records, labels_of, prefixed)
