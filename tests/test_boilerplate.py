@@ -86,6 +86,18 @@ def test_end_marker_drops_itself_and_everything_after():
         (2, bp.RELATED_BLOCK), (3, bp.RELATED_BLOCK), (4, bp.RELATED_BLOCK)]
 
 
+def test_a_comment_form_is_chrome_wherever_it_stands():
+    """A WordPress comment form, common to many sites, once linked two
+    unrelated articles as shared text (issue 13)."""
+    form = ["اترك تعليقاً", "لن يتم نشر عنوان بريدك الإلكتروني. الحقول الإلزامية مشار إليها بـ *",
+            "التعليق *", "الاسم *", "البريد الإلكتروني *",
+            "احفظ اسمي، بريدي الإلكتروني، والموقع الإلكتروني في هذا المتصفح لاستخدامها المرة المقبلة في تعليقي."]
+    cleaned, removed = remove_boilerplate(article(BODY + form), RULES)
+    assert cleaned["text"].split("\n") == BODY and len(removed) == len(form)
+    cleaned, _ = remove_boilerplate(article(BODY[:2] + form[1:2] + BODY[2:]), RULES)
+    assert cleaned["text"].split("\n") == BODY
+
+
 def test_a_lone_link_marker_takes_the_headline_after_it():
     doc = article([BODY[0], "اقرأ أيضا", "ما الذي ينتظر الاقتصاد في السنوات المقبلة؟", BODY[1], "شاهد أيضاً", BODY[2]])
     cleaned, removed = remove_boilerplate(doc, RULES)
