@@ -1,6 +1,8 @@
 """``make bench-quality``: boilerplate precision/recall (line level) and
 syndication pairwise precision/recall, on the hand-written dev set and on a
-synthetic corpus, both with known truth. Runs the real job on each.
+synthetic corpus, both with known truth; shared-passage precision/recall on
+synthetic passage cases (``benchmarks.passage_cases``). Runs the real job on
+each.
 """
 
 import argparse
@@ -12,7 +14,7 @@ import shutil
 import duckdb
 import numpy as np
 
-from benchmarks import synthetic
+from benchmarks import passage_cases, synthetic
 from pipelines.akhbar import run
 from transforms.syndication import (
     DEFAULT_CONTAINMENT,
@@ -184,6 +186,47 @@ def evaluate(name, items, workdir):
     }
 
 
+def passage_scores(items, truth, workdir):
+    """Precision and recall of the ``shared_passages`` table against the
+    cases' passages: a found passage is right when its span in the case's
+    first article and the true one overlap by at least half of each."""
+    workdir = pathlib.Path(workdir)
+    job_output(items, workdir)
+    corpus = (workdir / "corpus").resolve()
+    articles = f"read_parquet('{workdir}/out/articles/**/*.parquet', hive_partitioning = true)"
+    rows = duckdb.sql(
+        f"select a.input_path, b.input_path, p.start_char, p.end_char, p.other_start_char, p.other_end_char, "
+        f"a.text, b.text from read_parquet('{workdir}/out/shared_passages/**/*.parquet', hive_partitioning = true) p "
+        f"join {articles} a using (article_id) join {articles} b on b.article_id = p.other_article_id "
+        f"where p.article_id < p.other_article_id").fetchall()
+    case_of = {frozenset((case["a"], case["b"])): index for index, case in enumerate(truth)}
+    found = set()
+    for a_path, b_path, start, end, other_start, other_end, a_text, b_text in rows:
+        a_file, b_file = (str(pathlib.Path(path).relative_to(corpus)) for path in (a_path, b_path))
+        index = case_of.get(frozenset((a_file, b_file)))
+        if index is None:
+            continue
+        (start, end), text = ((start, end), a_text) if a_file == truth[index]["a"] else ((other_start, other_end), b_text)
+        true_start = text.find(truth[index]["passage"])
+        true_end = true_start + len(truth[index]["passage"])
+        overlap = min(end, true_end) - max(start, true_start)
+        if true_start >= 0 and overlap >= 0.5 * (true_end - true_start) and overlap >= 0.5 * (end - start):
+            found.add(index)
+    by_case = {case: [index for index, item in enumerate(truth) if item["case"] == case]
+               for case in passage_cases.CASES}
+    return {"precision": len(found) / max(len(rows), 1), "recall": len(found) / max(len(truth), 1),
+            "recall_by_case": {case: sum(index in found for index in indexes) / max(len(indexes), 1)
+                               for case, indexes in by_case.items()},
+            "true_passages": len(truth), "predicted_passages": len(rows)}
+
+
+def print_passage_scores(scores):
+    print(f"\nshared passages (synthetic cases, benchmarks/passage_cases.py): {scores['true_passages']} true, "
+          f"{scores['predicted_passages']} predicted")
+    print(f"  passages     precision {scores['precision']:.3f}  recall {scores['recall']:.3f}  ("
+          + ", ".join(f"{case} {recall:.3f}" for case, recall in scores["recall_by_case"].items()) + ")")
+
+
 def print_scores(scores):
     b, s, w = scores["boilerplate"], scores["syndication"], scores["wire"]
     print(f"\n{scores['corpus']}: {scores['articles']} articles, {scores['sources']} sources")
@@ -211,10 +254,12 @@ def main(argv=None):
     if items:
         all_scores.append(evaluate("dev set (hand-written, dev/boilerplate)", items, workdir / "dev"))
     all_scores.append(evaluate("synthetic corpus", synthetic.generate(args.synthetic_articles), workdir / "synthetic"))
+    passages = passage_scores(*passage_cases.generate(), workdir / "passages")
     for scores in all_scores:
         print_scores(scores)
+    print_passage_scores(passages)
     if args.json:
-        pathlib.Path(args.json).write_text(json.dumps(all_scores, indent=2))
+        pathlib.Path(args.json).write_text(json.dumps({"corpora": all_scores, "passages": passages}, indent=2))
 
 
 if __name__ == "__main__":

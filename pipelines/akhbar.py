@@ -26,6 +26,7 @@ from transforms.pool import default_processes
 from transforms.progress import printed_while_running, stage_figures
 from transforms.read import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, ReadArticleFiles
 from transforms.report import CountEach, format_report, read_report, write_report
+from transforms.passages import DEFAULT_MIN_WORDS
 from transforms.spill import SPILL_DIR
 from transforms.syndication import (
     DEFAULT_CONTAINMENT,
@@ -42,7 +43,7 @@ from transforms.write import (
 DESCRIPTION = (
     "Turn Arabic news article files (.txt, .json, .jsonl, optionally .gz/.bz2/.zst) "
     "into clean, deduplicated, date/source-partitioned Parquet tables: articles "
-    "(page chrome removed, syndicated copies flagged), entities, removed_paragraphs, rejects."
+    "(page chrome removed, syndicated copies flagged), entities, removed_paragraphs, shared_passages, rejects."
 )
 USAGE = "akhbar --input PATH_OR_URL [--input ...] --output FOLDER_OR_URL [akhbar options] [Apache Beam options]"
 EPILOG = (
@@ -96,6 +97,9 @@ OPTIONS = (
      "of another source. Default: %(default)s."),
     ("--wire_paragraph_min_words", int, DEFAULT_WIRE_MIN_WORDS,
      "Shorter paragraphs are never counted as wire copy. Default: %(default)s."),
+    ("--passage_min_words", int, DEFAULT_MIN_WORDS,
+     "Shortest passage (words) that two articles of different sources must share, verbatim or nearly, "
+     "to be written to shared_passages: a sentence of news prose; set phrases are shorter. Default: %(default)s."),
     ("--syndication_window_days", int, DEFAULT_WINDOW_DAYS,
      "Articles published more days apart than this are never compared (0: no limit). It also bounds what a "
      "run reads of earlier runs' signatures. Default: %(default)s."),
@@ -240,6 +244,7 @@ def build(pipeline, options, run_info, processes=1):
         options.syndication_jaccard, options.syndication_containment,
         options.wire_paragraph_containment, options.wire_paragraph_min_words, processes=processes,
         history=options.output, owned=owned, window_days=options.syndication_window_days,
+        passage_min_words=options.passage_min_words,
     )
     article_and_entity_parts = deduplicated | "AnnotateEntities" >> AnnotateEntities(
         options.annotator, options.gazetteer, options.ner_model_dir, options.ner_precision, processes=processes

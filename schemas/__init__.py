@@ -92,11 +92,32 @@ REJECTS = pa.schema(
     ]
 )
 
+#: One passage an article shares with an article of another source: a run of
+#: at least ``--passage_min_words`` words, verbatim or nearly, wherever the
+#: paragraph breaks fall. Offsets are characters of each article's ``text``
+#: (end exclusive); ``similarity`` is the share of the two spans' word
+#: 3-shingles that match. Each passage is in the partition of each article.
+SHARED_PASSAGES = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("start_char", pa.int64(), nullable=False),
+        pa.field("end_char", pa.int64(), nullable=False),
+        pa.field("other_article_id", pa.string(), nullable=False),
+        pa.field("other_date", pa.date32()),
+        pa.field("other_source", pa.string()),
+        pa.field("other_start_char", pa.int64(), nullable=False),
+        pa.field("other_end_char", pa.int64(), nullable=False),
+        pa.field("word_count", pa.int64(), nullable=False),
+        pa.field("similarity", pa.float64(), nullable=False),
+    ]
+)
+
 #: Table name -> file schema. Order is the order tables are written.
 TABLES = {
     "articles": ARTICLES,
     "entities": ENTITIES,
     "removed_paragraphs": REMOVED_PARAGRAPHS,
+    "shared_passages": SHARED_PASSAGES,
     "rejects": REJECTS,
 }
 
@@ -110,10 +131,14 @@ SIGNATURES = pa.schema(
     ]
 )
 
-#: One verified pair of articles that are copies or share wire paragraphs,
-#: kept in the partition of each of its two articles: the edges later runs
-#: rebuild clusters and wire links from. Dates and times as ISO text, as
-#: syndication compares them.
+#: A shared passage inside a pair: its character span in each article, its
+#: length in words and its similarity (see ``SHARED_PASSAGES``).
+PASSAGE_FIELDS = ("a_start", "a_end", "b_start", "b_end", "words", "similarity")
+
+#: One verified pair of articles that are copies or share wire paragraphs or
+#: passages, kept in the partition of each of its two articles: the edges
+#: later runs rebuild clusters, wire links and passages from. Dates and
+#: times as ISO text, as syndication compares them.
 PAIRS = pa.schema(
     [
         field
@@ -130,6 +155,8 @@ PAIRS = pa.schema(
         pa.field("containment", pa.float64(), nullable=False),
         pa.field("a_paragraphs", pa.list_(pa.int32()), nullable=False),
         pa.field("b_paragraphs", pa.list_(pa.int32()), nullable=False),
+        pa.field("passages", pa.list_(pa.struct([pa.field(name, pa.float64() if name == "similarity" else pa.int32())
+                                                  for name in PASSAGE_FIELDS])), nullable=False),
     ]
 )
 
@@ -151,6 +178,7 @@ SORT_KEYS = {
     "articles": ("article_id",),
     "entities": ("article_id", "start_char", "end_char", "label"),
     "removed_paragraphs": ("article_id", "paragraph_index"),
+    "shared_passages": ("article_id", "start_char", "other_article_id", "other_start_char"),
     "rejects": ("input_path", "record_index", "reason"),
     "signatures": ("number", "bucket_key"),
     "pairs": ("a_id", "b_id"),

@@ -121,6 +121,35 @@ def test_seeds_000_and_002_share_wire_paragraphs_but_are_not_copies(seeds_output
     assert all(size == 1 and canonical for _, _, size, canonical in wire.values())
 
 
+def test_seeds_000_and_002_share_passages_whose_offsets_slice_both_texts_to_the_same_words(seeds_output):
+    output, _ = seeds_output
+    from transforms.text import matching_key
+
+    passages = query(f"""
+        select p.article_id, p.other_article_id, p.word_count, p.similarity, p.other_date::varchar, p.other_source,
+               substr(a.text, p.start_char + 1, p.end_char - p.start_char),
+               substr(b.text, p.other_start_char + 1, p.other_end_char - p.other_start_char)
+        from read_parquet('{table_glob(output, "shared_passages")}', hive_partitioning = true) p
+        join read_parquet('{table_glob(output, "articles")}', hive_partitioning = true) a using (article_id)
+        join read_parquet('{table_glob(output, "articles")}', hive_partitioning = true) b
+          on b.article_id = p.other_article_id
+        order by all""")
+    ids = {name: seed_article(output, name, "article_id")[0] for name, *_ in SEED_PARTITIONS}
+    first, second = ids["000_cca0c5f261136c2d.txt"], ids["002_e6732b22faddb284.txt"]
+    assert {(row[0], row[1]) for row in passages} == {(first, second), (second, first)}
+    assert len(passages) >= 2 and len(passages) % 2 == 0  # each passage from both sides
+    for _, other, words, similarity, other_date, other_source, mine, theirs in passages:
+        assert words >= 20 and 0.5 < similarity <= 1.0
+        assert (other_date, other_source) == (("2025-09-02", "al-rai-al-thaleth") if other == second
+                                              else ("2025-09-03", None))
+        assert len(mine.split()) >= 20
+        if similarity == 1.0:
+            assert matching_key(mine) == matching_key(theirs)
+        else:
+            shared = set(matching_key(mine).split()) & set(matching_key(theirs).split())
+            assert len(shared) >= 0.8 * len(set(matching_key(mine).split()))
+
+
 def test_seed_002_title_skips_the_logo_line(seeds_output):
     output, _ = seeds_output
     title, _ = seed_article(output, "002_e6732b22faddb284.txt")
@@ -258,7 +287,8 @@ def test_bad_inputs_are_rejected_with_reasons_and_nothing_escapes(tmp_path):
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
     assert sorted(p.name for p in output.iterdir()) == [
-        "_run_report.json", "_syndication", "articles", "entities", "rejects", "removed_paragraphs"]
+        "_run_report.json", "_syndication", "articles", "entities", "rejects", "removed_paragraphs",
+        "shared_passages"]
     for path in output.rglob("*"):
         assert path.resolve().is_relative_to(output.resolve())
 

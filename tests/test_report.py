@@ -30,7 +30,7 @@ def test_build_report_sums_partitions_and_checks_the_balance():
     report = build_report(RUN, DESCRIPTORS, counts, finished_at=102.0)
     assert report["articles_written"] == 3
     assert report["rejects_by_reason"] == {"binary_file": 1, "missing_text": 2}
-    assert report["rows_per_table"] == {"articles": 3, "entities": 0, "removed_paragraphs": 0, "rejects": 3}
+    assert report["rows_per_table"] == {"articles": 3, "entities": 0, "removed_paragraphs": 0, "shared_passages": 0, "rejects": 3}
     assert report["partitions_written"] == 2 and report["earlier_partitions_updated"] == 1
     assert report["elapsed_seconds"] == 2.0 and report["articles_per_second"] == 1.5
     assert report["balanced"]  # 5 parsed + 1 file reject == 3 articles + 3 rejects

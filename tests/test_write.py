@@ -254,7 +254,8 @@ def test_write_tables_publishes_after_the_barrier_and_reports(tmp_path):
         ("binary_file", None, None), ("empty_file", "2024-06-19", "aawsat")]
     assert not (tmp_path / STAGING_FOLDER).exists()
     report = json.loads((tmp_path / "_run_report.json").read_text())
-    assert report["rows_per_table"] == {"articles": 3, "entities": 0, "removed_paragraphs": 0, "rejects": 2}
+    assert report["rows_per_table"] == {"articles": 3, "entities": 0, "removed_paragraphs": 0, "shared_passages": 0,
+                                      "rejects": 2}
 
 
 def test_partition_key_accepts_date_objects_and_nulls():

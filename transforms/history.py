@@ -58,7 +58,8 @@ def _scanned(output, table, paths, columns, row_filter=None):
     ``table``, read in one multi-threaded scan."""
     fs, root = files.filesystem(files.join_url(output, schemas.TABLE_FOLDERS[table]))
     partitioning = ds.HivePartitioning(_PARTITION_COLUMNS, null_fallback=schemas.NULL_PARTITION)
-    dataset = ds.dataset(sorted(paths), filesystem=fs, format="parquet", partitioning=partitioning,
+    schema = pa.schema([*schemas.ALL_TABLES[table], *_PARTITION_COLUMNS])  # a column older files lack reads as NULL
+    dataset = ds.dataset(sorted(paths), schema=schema, filesystem=fs, format="parquet", partitioning=partitioning,
                          partition_base_dir=root)
     return dataset.to_table(columns=[*columns, "date", "source"], filter=row_filter)
 
@@ -180,6 +181,10 @@ def stored_pairs(output, changed, owned, is_copy):
     a_labels = partition_labels(pairs, "a_")
     read_labels = pa.array(sorted(label_of_key(key) for key in read), type=pa.string())
     once = pc.or_(pc.equal(partition_labels(pairs), a_labels), pc.invert(pc.is_in(a_labels, read_labels)))
-    return pairs.filter(once).select(schemas.PAIRS.names).cast(schemas.PAIRS)
+    pairs = pairs.filter(once).select(schemas.PAIRS.names)
+    passages = pairs.schema.get_field_index("passages")  # pairs stored before passages were found have none
+    pairs = pairs.set_column(passages, "passages", pc.fill_null(
+        pairs["passages"], pa.scalar([], schemas.PAIRS.field("passages").type)))
+    return pairs.cast(schemas.PAIRS)
 
 

@@ -31,13 +31,14 @@ from transforms.history import (
     STORED, key_of_label, label_of_key, owned_days, partition_labels, stored_bucket_keys, stored_pairs,
     stored_partitions, stored_partners,
 )
+from transforms.passages import DEFAULT_MIN_WORDS, batch_words, shared_passages
 from transforms.packed import (
     day_numbers, found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack,
 )
 from transforms.pool import PooledFn
 from transforms.progress import nothing
 from transforms.spill import Spilled, loaded, stored, stored_each
-from transforms.text import ARTICLES_PER_BATCH, key_codes
+from transforms.text import ARTICLES_PER_BATCH
 from transforms.write import finish_interrupted_publishes, ipc_bytes, partition_key, table_from_ipc
 
 SHINGLE_WORDS = 3
@@ -100,13 +101,13 @@ def shingle_hashes(words):
     return np.unique(_combine(hashes))
 
 
-def _paragraph_shingles(codes, paragraphs):
-    """The shingles of many paragraphs (``text.key_codes`` of their text) in
-    a few numpy passes: ``(values, paragraph_of_value,
-    words_per_paragraph)``. Shingles never cross a paragraph break; a
-    paragraph shorter than a shingle is one (padded) shingle, listed after
-    all the others."""
-    hashes, paragraph_of_word = word_hashes(codes)
+def _paragraph_shingles(hashes, paragraph_of_word, paragraphs):
+    """The shingles of many paragraphs (the 32-bit hashes of their words,
+    end to end, and each word's paragraph) in a few numpy passes:
+    ``(values, paragraph_of_value, words_per_paragraph)``. Shingles never
+    cross a paragraph break; a paragraph shorter than a shingle is one
+    (padded) shingle, listed after all the others."""
+    hashes = hashes.astype(np.uint64)
     counts = np.bincount(paragraph_of_word, minlength=paragraphs)
     if len(hashes) >= SHINGLE_WORDS:
         inside = paragraph_of_word[: 1 - SHINGLE_WORDS] == paragraph_of_word[SHINGLE_WORDS - 1:]
@@ -174,37 +175,45 @@ def band_keys(signature):
     return (np.arange(BANDS, dtype=np.uint64) << np.uint64(58)) | (mixed & _BAND_HASH_BITS)
 
 
-def _fingerprints(values, paragraph, article_of_paragraph, articles):
+def _fingerprints(values, paragraph, article_of_paragraph, articles, text_words):
     """The shingles two articles must share to be compared: the smallest
     ``MINIMA_PER_PARAGRAPH`` shingle hashes of each long paragraph (a
     bottom-k sketch), so a paragraph copied word for word always shares all
-    of them and an edited one most. Per article, as ``_per_article_unique``."""
+    of them and an edited one most, and the sentence anchors of
+    ``text_words`` (``passages.batch_words``). Per article, as ``_per_article_unique``."""
     ordered = np.sort(_high_and_low(paragraph, values))
     paragraph = (ordered >> _SHIFT).astype(np.int64)
     rank = np.arange(len(ordered)) - np.searchsorted(paragraph, paragraph)
     kept = rank < MINIMA_PER_PARAGRAPH
-    return _per_article_unique(article_of_paragraph[paragraph[kept]], ordered[kept] & _MASK, articles)
+    owners = np.concatenate([article_of_paragraph[paragraph[kept]], text_words.anchor_texts])
+    values = np.concatenate([ordered[kept] & _MASK, text_words.anchor_values])
+    return _per_article_unique(owners, values, articles)
 
 
-_FEATURE_ARRAYS = ("shingles", "paragraph_index", "paragraph_sizes", "paragraph_shingle_positions")
+_FEATURE_ARRAYS = ("shingles", "paragraph_index", "paragraph_sizes", "paragraph_shingle_positions",
+                   "word_hashes", "word_starts", "word_ends")
 
 
-def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
+def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS, passage_min_words=DEFAULT_MIN_WORDS):
     """What syndication needs of a batch of articles, all in a few numpy
     passes over the whole batch: ``(features, bucket_keys, owners)``.
 
     Each article's features are ``(node, packed)``: its identity and date,
-    and the shingles of its whole body and of each paragraph long enough to
+    the shingles of its whole body and of each paragraph long enough to
     count as wire copy (indexes and sizes of those paragraphs, and the
-    positions of their shingles among the whole body's), as one bytes value:
-    what Beam encodes fastest. The bucket keys (one per LSH band, one per
-    fingerprint) come with the index of the article they belong to."""
+    positions of their shingles among the whole body's), and its words
+    (``passages.batch_words``), as one bytes value: what Beam
+    encodes fastest. The bucket keys (one per LSH band, one per
+    fingerprint: of each long paragraph, and of each sentence long enough to
+    be a passage, ``passages.sentence_anchors``) come with the index of the
+    article they belong to."""
     texts = [article["text"] for article in articles]
-    paragraphs_per_article = np.array([text.count("\n") + 1 if text else 0 for text in texts], dtype=np.int64)
+    paragraphs_per_article = np.array([text.count("\n") + 1 for text in texts], dtype=np.int64)
     article_of_paragraph = np.repeat(np.arange(len(articles)), paragraphs_per_article)
     first_paragraph = np.cumsum(paragraphs_per_article) - paragraphs_per_article
-    codes = key_codes("\n".join(text for text in texts if text))
-    values, paragraph_of_value, words = _paragraph_shingles(codes, int(paragraphs_per_article.sum()))
+    text_words = batch_words(texts, passage_min_words)
+    values, paragraph_of_value, words = _paragraph_shingles(
+        text_words.hashes, text_words.paragraphs, int(paragraphs_per_article.sum()))
     whole, whole_starts = _per_article_unique(article_of_paragraph[paragraph_of_value], values, len(articles))
     is_long = words >= max(wire_min_words, SHINGLE_WORDS)
     long_paragraphs = np.flatnonzero(is_long)
@@ -215,7 +224,7 @@ def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
     long_positions = np.searchsorted(_high_and_low(whole_articles, whole),
                                      _high_and_low(long_articles, long_values)) - whole_starts[long_articles]
     fingerprints, fingerprint_starts = _fingerprints(
-        long_values, long_paragraph_of_value, article_of_paragraph, len(articles)
+        long_values, long_paragraph_of_value, article_of_paragraph, len(articles), text_words
     )
     bands = band_keys(signatures(whole, whole_starts))
     bucket_keys = np.concatenate([bands.ravel(), fingerprints | _FINGERPRINT_TAG])
@@ -227,7 +236,8 @@ def describe_articles(articles, wire_min_words=DEFAULT_WIRE_MIN_WORDS):
     value_starts = np.concatenate([[0], np.cumsum(sizes)])[long_starts]
     index_in_article = long_paragraphs - first_paragraph[article_of_paragraph[long_paragraphs]]
     packed, ends = _packed_per_article(
-        (whole, index_in_article, sizes, long_positions), (whole_starts, long_starts, long_starts, value_starts)
+        (whole, index_in_article, sizes, long_positions, text_words.hashes, text_words.starts, text_words.ends),
+        (whole_starts, long_starts, long_starts, value_starts, *[text_words.bounds] * 3)
     )
     features = []
     for article, start, end in zip(articles, [0] + ends[:-1], ends):
@@ -271,7 +281,7 @@ def feature_arrays(features):
     lengths = np.frombuffer(packed, dtype=np.int32, count=len(_FEATURE_ARRAYS)).tolist()
     arrays, offset = [], 4 * len(_FEATURE_ARRAYS)
     for name, length in zip(_FEATURE_ARRAYS, lengths):
-        arrays.append(np.frombuffer(packed, dtype=np.uint32 if name.endswith("shingles") else np.int32,
+        arrays.append(np.frombuffer(packed, dtype=np.uint32 if name.endswith(("shingles", "hashes")) else np.int32,
                                     count=length, offset=offset))
         offset += 4 * length
     return FeatureArrays(*arrays)
@@ -328,10 +338,11 @@ def _tagged_shingles(arrays_list):
     return _high_and_low(owners, values.astype(np.uint64)), np.array(sizes, dtype=np.int64), owners
 
 
-def verify_pairs(pairs, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
+def verify_pairs(pairs, wire_threshold=DEFAULT_WIRE_CONTAINMENT, passage_min_words=DEFAULT_MIN_WORDS):
     """The verified relations of candidate pairs of features, ``[(a, b),
     ...]``: all pairs in a few numpy passes (each article's arrays unpacked
-    once)."""
+    once); the passages of two sources' articles that share at least half
+    as many shingles as a passage has."""
     if not pairs:
         return []
     unpacked = {}
@@ -354,6 +365,8 @@ def verify_pairs(pairs, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
     for index, ((a_node, _), (b_node, _)) in enumerate(pairs):
         jaccard, containment = _ratios(shared[index], int(a_sizes[index]), int(b_sizes[index]))
         cross_source = a_node[3] != b_node[3] or a_node[3] is None
+        passages = shared_passages(_words(a_arrays[index]), _words(b_arrays[index]), passage_min_words) \
+            if cross_source and 2 * shared[index] >= passage_min_words - SHINGLE_WORDS + 1 else []
         verified.append({
             "a": a_node,
             "b": b_node,
@@ -361,8 +374,14 @@ def verify_pairs(pairs, wire_threshold=DEFAULT_WIRE_CONTAINMENT):
             "containment": round(containment, 4),
             "a_paragraphs": a_paragraphs[index] if cross_source else [],
             "b_paragraphs": b_paragraphs[index] if cross_source else [],
+            "passages": passages,
         })
     return verified
+
+
+def _words(arrays):
+    """An article's ``passages.words_with_offsets``, from its features."""
+    return arrays.word_hashes, arrays.word_starts, arrays.word_ends
 
 
 def _publication_order(node):
@@ -466,13 +485,15 @@ _NODE_FIELDS = ("id", "date", "published_at", "source")
 
 def pair_table(verified_pairs, jaccard, containment):
     """The verified pairs that count, copies or pairs sharing wire
-    paragraphs, as a table of ``schemas.PAIRS``."""
-    kept = [verified for verified in verified_pairs
-            if is_copy(verified, jaccard, containment) or verified["a_paragraphs"] or verified["b_paragraphs"]]
+    paragraphs or passages, as a table of ``schemas.PAIRS``."""
+    kept = [verified for verified in verified_pairs if is_copy(verified, jaccard, containment)
+            or verified["a_paragraphs"] or verified["b_paragraphs"] or verified["passages"]]
     columns = {f"{side}_{name}": [verified[side][position] for verified in kept]
                for side in "ab" for position, name in enumerate(_NODE_FIELDS)}
     for name in ("jaccard", "containment", "a_paragraphs", "b_paragraphs"):
         columns[name] = [verified[name] for verified in kept]
+    columns["passages"] = [[dict(zip(schemas.PASSAGE_FIELDS, passage)) for passage in verified["passages"]]
+                           for verified in kept]
     return pa.table(columns, schema=schemas.PAIRS)
 
 
@@ -601,6 +622,27 @@ def relation_outputs(grouped, histories, owned, jaccard, containment):
     yield from updates
     for key, table in pairs_by_partition.items():
         yield beam.pvalue.TaggedOutput("parts", (key, ("pairs", stored(ipc_bytes(table)))))
+        yield beam.pvalue.TaggedOutput("parts", (key, ("shared_passages", stored(ipc_bytes(passage_rows(table, key))))))
+
+
+def passage_rows(pairs, key):
+    """The ``shared_passages`` rows of one partition from its pairs table:
+    each passage once for each of the pair's articles in the partition."""
+    columns = {field.name: [] for field in schemas.SHARED_PASSAGES}
+    for pair in pairs.to_pylist():
+        for mine, other in (("a", "b"), ("b", "a")):
+            if (pair[f"{mine}_date"], pair[f"{mine}_source"]) != key:
+                continue
+            for passage in pair["passages"]:
+                for name, value in (("article_id", pair[f"{mine}_id"]), ("other_article_id", pair[f"{other}_id"]),
+                                    ("other_date", pair[f"{other}_date"]), ("other_source", pair[f"{other}_source"]),
+                                    ("start_char", passage[f"{mine}_start"]), ("end_char", passage[f"{mine}_end"]),
+                                    ("other_start_char", passage[f"{other}_start"]),
+                                    ("other_end_char", passage[f"{other}_end"]),
+                                    ("word_count", passage["words"]), ("similarity", passage["similarity"])):
+                    columns[name].append(value)
+    columns["other_date"] = pc.cast(pa.array(columns["other_date"], pa.string()), pa.date32())
+    return pa.table(columns, schema=schemas.SHARED_PASSAGES)
 
 
 def signature_parts(described):
@@ -635,27 +677,27 @@ class Description(NamedTuple):
 BUCKET_KEYS, SIGNATURES = "bucket_keys", "signatures"
 
 
-def description_of(batch, wire_min_words, shards):
+def description_of(batch, wire_min_words, passage_min_words, shards):
     """A batch of articles described once, and all that the stage needs of
     it: its ``Description``, ``Spilled`` here (its features wait for the
     candidate pairs), its ``shard_bucket_keys`` (tagged ``bucket_keys``)
     and its ``signature_parts`` (tagged ``signatures``). Run in a pool
     worker, so the runner's process never handles a description."""
-    described = numbered_description(batch, wire_min_words)
+    described = numbered_description(batch, wire_min_words, passage_min_words)
     return ([Spilled.of(described)]
             + [beam.pvalue.TaggedOutput(BUCKET_KEYS, item) for item in shard_bucket_keys(described, shards)]
             + [beam.pvalue.TaggedOutput(SIGNATURES, item) for item in signature_parts(described)])
 
 
-def partner_description(batch, wire_min_words):
+def partner_description(batch, wire_min_words, passage_min_words):
     """A batch of an earlier run's articles described as a run's own, and
     ``Spilled`` where it is described (a pool worker)."""
-    return [Spilled.of(numbered_description(batch, wire_min_words))]
+    return [Spilled.of(numbered_description(batch, wire_min_words, passage_min_words))]
 
 
-def numbered_description(batch, wire_min_words):
+def numbered_description(batch, wire_min_words, passage_min_words=DEFAULT_MIN_WORDS):
     """The ``Description`` of a batch of articles."""
-    features, keys, owners = describe_articles(batch, wire_min_words)
+    features, keys, owners = describe_articles(batch, wire_min_words, passage_min_words)
     return Description(np.array([number_of(node[0]) for node, _ in features], dtype=np.uint64), features, keys, owners)
 
 
@@ -809,7 +851,7 @@ class MissingFeatures(RuntimeError):
     """Raised when the runner has lost an article's features."""
 
 
-def _verify_joined(groups, wire_threshold):
+def _verify_joined(groups, wire_threshold, passage_min_words):
     """The pairs of some joined groups (each: a second article's features
     and those of its first articles), verified all at once."""
     pairs, packed = [], {}
@@ -818,7 +860,7 @@ def _verify_joined(groups, wire_threshold):
                   for tag, (node, reference) in tagged]
         features, firsts = _split_tagged(number, tagged)
         pairs.extend((first, features) for first in firsts)
-    return [verify_pairs(pairs, wire_threshold)]
+    return [verify_pairs(pairs, wire_threshold, passage_min_words)]
 
 
 def with_defaults(batch):
@@ -847,8 +889,10 @@ class DetectSyndication(beam.PTransform):
 
     def __init__(self, jaccard=DEFAULT_JACCARD, containment=DEFAULT_CONTAINMENT,
                  wire_containment=DEFAULT_WIRE_CONTAINMENT, wire_min_words=DEFAULT_WIRE_MIN_WORDS,
-                 shards=DEFAULT_SHARDS, processes=1, history=None, owned=None, window_days=DEFAULT_WINDOW_DAYS):
+                 shards=DEFAULT_SHARDS, processes=1, history=None, owned=None, window_days=DEFAULT_WINDOW_DAYS,
+                 passage_min_words=DEFAULT_MIN_WORDS):
         super().__init__()
+        self.passage_min_words = passage_min_words
         self.processes = processes
         self.shards = shards
         self.jaccard = jaccard
@@ -874,7 +918,7 @@ class DetectSyndication(beam.PTransform):
             self.owned | "OwnedKeys" >> beam.combiners.ToList() | "OwnedDays" >> beam.Map(owned_days)
         ) if self.owned is not None else None
         described = article_batches | "Describe" >> beam.ParDo(PooledFn(
-            "syndication", description_of, self.wire_min_words, self.shards, counted_input=len,
+            "syndication", description_of, self.wire_min_words, self.passage_min_words, self.shards, counted_input=len,
             processes=self.processes)).with_outputs(BUCKET_KEYS, SIGNATURES, main="spilled")
         history = (
             article_batches.pipeline
@@ -903,7 +947,7 @@ class DetectSyndication(beam.PTransform):
                 beam.pvalue.AsSingleton(candidates | "CandidateNumbers" >> beam.combiners.ToList()
                                         | "AllCandidateNumbers" >> beam.Map(candidate_numbers)),
                 owned, days, self.window_days, ARTICLES_PER_BATCH)
-            | "DescribePartners" >> self._pooled(partner_description, self.wire_min_words)
+            | "DescribePartners" >> self._pooled(partner_description, self.wire_min_words, self.passage_min_words)
         )
         # The join is a lookup: the candidate pairs (16 bytes each) reach
         # every worker, and each pair's features meet in one GroupByKey.
@@ -914,7 +958,7 @@ class DetectSyndication(beam.PTransform):
                 lambda spilled, candidates: features_to_pairs(spilled.value(), candidates), beam.pvalue.AsList(candidates))
             | "JoinPairs" >> beam.GroupByKey()
             | "Groups" >> beam.BatchElements(min_batch_size=ARTICLES_PER_BATCH, max_batch_size=ARTICLES_PER_BATCH)
-            | "Verify" >> self._pooled(_verify_joined, self.wire_containment)
+            | "Verify" >> self._pooled(_verify_joined, self.wire_containment, self.passage_min_words)
         )
         related = (
             verified_batches

@@ -171,6 +171,15 @@ def key_codes(text):
     return _single_spaced(_codes(text, _KEY_CODES))
 
 
+def key_codes_with_positions(text):
+    """``(codes, positions)``: the code points of ``text`` (an NFC text) in
+    matching-key form, spaces not merged, and the index in ``text`` of each:
+    for work that needs the words of the key and where they stand."""
+    codes = np.take(_KEY_CODES, np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))
+    positions = np.flatnonzero(codes != _DELETE)
+    return codes[positions], positions
+
+
 def paragraph_keys(text):
     """``matching_key`` of every line of a text, in one pass."""
     return _decode(key_codes(text)).split("\n")

@@ -33,7 +33,7 @@ ARTICLE_UPDATES = "article_updates"
 READY_PARTS = "ready_parts"  # parts built by an earlier stage: (partition, (table, stored_each reference))
 #: A partition with rows of these tables is this run's; any other partition
 #: it touches is an earlier run's, where only the tables it sends change.
-OWNING_TABLES = (*schemas.TABLES, "signatures")
+OWNING_TABLES = ("articles", "entities", "removed_paragraphs", "rejects", "signatures")
 DEFAULT_ROWS_PER_ROW_GROUP = 100_000
 PART_NAME = "part-00000.parquet"  # the one file of a table's partition
 COMMIT_NAME = "_commit.json"
