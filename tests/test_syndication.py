@@ -357,6 +357,8 @@ def test_relations_without_history_cluster_every_copy():
 def test_a_run_reads_the_stored_pairs_its_changes_reach_each_once(tmp_path):
     stored = pairs_of(("x", 1, "s1", "y", 5, "s1", 0.95, [], []),  # a copy: y's cluster reaches x's partition
                       ("y", 5, "s1", "z", 9, "s1", 0.3, [0], [0]),  # wire only: leads nowhere, unless z is rerun
+                      ("p", 5, "s1", "q", 2, "s3", 0.95, [], []),  # in y's partition, but p does not change...
+                      ("q", 2, "s3", "r", 3, "s3", 0.95, [], []),  # ...so q's partition is never read
                       ("u", 20, "s1", "v", 20, "s2", 0.99, [], []))  # far away: never read
     labels = zip(*(history.partition_labels(stored, f"{side}_").to_pylist() for side in "ab"))
     for row, ends in enumerate(labels):
@@ -366,12 +368,12 @@ def test_a_run_reads_the_stored_pairs_its_changes_reach_each_once(tmp_path):
             written = stored.slice(row, 1).drop_columns(["passages"])  # as histories written before passages
             pq.write_table(pa.concat_tables([pq.read_table(path), written]) if path.exists() else written, path)
 
-    def read(changed, owned):
-        pairs = history.stored_pairs(str(tmp_path), changed, owned, lambda p: syn.copy_mask(p, 0.8, 0.9))
+    def read(found, owned):
+        pairs = history.stored_pairs(str(tmp_path), found, owned, lambda p: syn.copy_mask(p, 0.8, 0.9))
         assert pairs["passages"].to_pylist() == [[]] * pairs.num_rows
         return sorted(zip(pairs["a_id"].to_pylist(), pairs["b_id"].to_pylist()))
 
-    y_partition, z_partition = ("2024-06-05", "s1"), ("2024-06-09", "s1")
-    assert read({y_partition}, set()) == [("x", "y"), ("y", "z")]
-    assert read({z_partition}, {z_partition}) == [("x", "y"), ("y", "z")]
-    assert read({("2024-06-30", "s1")}, set()) == []
+    new_copy_of_y = pairs_of(("n", 6, "s2", "y", 5, "s1", 0.9, [], []))
+    assert read(new_copy_of_y, {("2024-06-06", "s2")}) == [("p", "q"), ("x", "y"), ("y", "z")]
+    assert read(pairs_of(), {("2024-06-09", "s1")}) == [("p", "q"), ("x", "y"), ("y", "z")]  # z rerun: y-z gone
+    assert read(pairs_of(("n", 30, "s2", "m", 30, "s1", 0.9, [], [])), {("2024-06-30", "s2")}) == []

@@ -135,6 +135,12 @@ def stored_partners(chunk, output, candidate_numbers, owned, days, window_days, 
 _PARTITION_COLUMNS = pa.schema([("date", pa.string()), ("source", pa.string())])
 
 
+def partitions_of(pairs):
+    """The partitions of both articles of some pairs."""
+    labels = pa.concat_arrays([partition_labels(pairs, "a_"), partition_labels(pairs, "b_")])
+    return {key_of_label(label) for label in pc.unique(labels).to_pylist()}
+
+
 def partition_labels(table, prefix=""):
     """Each row's partition (its ``<prefix>date`` and ``<prefix>source``) as
     one text, NULL as a NUL character: partitions compared column-wise."""
@@ -152,29 +158,37 @@ def key_of_label(label):
     return tuple(None if part == "\0" else part for part in label.split("/", 1))
 
 
-def stored_pairs(output, changed, owned, is_copy):
+def stored_pairs(output, found, owned, is_copy):
     """The stored pairs a run's changes can reach, each once.
 
-    ``changed``: the partitions that hold an article the run changes (those
-    it replaces, ``owned``, and those of the earlier articles its pairs
-    name); ``is_copy(pairs)``: which pairs make copy clusters. A pair is
-    stored in the partitions of both its articles, so reading a partition
-    finds every pair of its articles. The partitions are read in rounds of
-    one multi-threaded scan each: then those of the other articles of the
-    copy pairs read (the rest of their clusters) and of the pairs the run
-    drops (an owned partition's), until none is left. So a run reads the
-    part of a long history it changes, not all of it."""
+    ``found``: the run's new pairs, whose articles change; ``owned``: the
+    partitions it replaces, whose stored pairs are dropped (their other
+    articles change too); ``is_copy(pairs)``: which pairs make copy
+    clusters. A pair is stored in the partitions of both its articles, so
+    reading an article's partition finds all its pairs. The partitions are
+    read in rounds, one multi-threaded scan each: first those of the
+    changed articles and the owned ones, then those of the articles that a
+    dropped pair or a copy pair of a changed article reaches (the rest of
+    its cluster), until no article is new. So a run reads its clusters'
+    part of a long history, not all of it: following partitions instead of
+    articles would chain day by day through every story of the history."""
     published = _published_files(output, "pairs")
     owned_labels = pa.array(sorted(label_of_key(key) for key in owned), type=pa.string())
-    to_read, read, parts = {key for key in changed if key in published}, set(), []
+    reached = set(found["a_id"].to_pylist()) | set(found["b_id"].to_pylist())
+    to_read = {key for key in owned | partitions_of(found) if key in published}
+    read, parts = set(), []
     while to_read:
         pairs = _scanned(output, "pairs", [path for key in to_read for path in published[key]], schemas.PAIRS.names)
         read |= to_read
         parts.append(pairs)
         a_labels, b_labels = partition_labels(pairs, "a_"), partition_labels(pairs, "b_")
-        leading = pc.or_(is_copy(pairs), pc.or_(pc.is_in(a_labels, owned_labels), pc.is_in(b_labels, owned_labels)))
-        reached = pc.unique(pa.concat_arrays([a_labels.filter(leading), b_labels.filter(leading)])).to_pylist()
-        to_read = {key for key in map(key_of_label, reached) if key in published} - read
+        known = pa.array(sorted(reached), type=pa.string())
+        leading = pc.or_(pc.or_(pc.is_in(a_labels, owned_labels), pc.is_in(b_labels, owned_labels)),
+                         pc.and_(is_copy(pairs), pc.or_(pc.is_in(pairs["a_id"], known), pc.is_in(pairs["b_id"], known))))
+        led = pairs.filter(leading)
+        new = (set(led["a_id"].to_pylist()) | set(led["b_id"].to_pylist())) - reached
+        reached |= new
+        to_read = {key for key in partitions_of(led) if key in published} - read
     if not parts:
         return schemas.PAIRS.empty_table()
     pairs = pa.concat_tables(parts)

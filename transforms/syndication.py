@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 import schemas
 from transforms.history import (
-    STORED, key_of_label, label_of_key, owned_days, partition_labels, stored_bucket_keys, stored_pairs,
+    STORED, label_of_key, owned_days, partition_labels, partitions_of, stored_bucket_keys, stored_pairs,
     stored_partitions, stored_partners,
 )
 from transforms.passages import DEFAULT_MIN_WORDS, batch_words, shared_passages
@@ -601,12 +601,6 @@ def _pairs_by_partition(pairs, partitions):
     return result
 
 
-def _partitions_of(pairs):
-    """The partitions of both articles of some pairs."""
-    labels = pa.concat_arrays([partition_labels(pairs, "a_"), partition_labels(pairs, "b_")])
-    return {key_of_label(label) for label in pc.unique(labels).to_pylist()}
-
-
 def relation_outputs(grouped, histories, owned, jaccard, containment):
     """``relations`` of all this run's pair tables and the stored pairs they
     reach (``histories``: the output whose earlier runs count, or none):
@@ -614,9 +608,8 @@ def relation_outputs(grouped, histories, owned, jaccard, containment):
     ``"parts"``). Without ``owned``, a run owns the partitions of its pairs."""
     _, references = grouped
     found = pa.concat_tables([schemas.PAIRS.empty_table()] + [table_from_ipc(loaded(ref)) for ref in references])
-    owned = set(owned) if owned is not None else _partitions_of(found)
-    kept_before = stored_pairs(histories[0], owned | _partitions_of(found), owned,
-                               lambda pairs: copy_mask(pairs, jaccard, containment)) \
+    owned = set(owned) if owned is not None else partitions_of(found)
+    kept_before = stored_pairs(histories[0], found, owned, lambda pairs: copy_mask(pairs, jaccard, containment)) \
         if histories else schemas.PAIRS.empty_table()
     updates, pairs_by_partition = relations(found, kept_before, owned, jaccard, containment)
     yield from updates
