@@ -26,7 +26,8 @@ MIN_RUN_SHINGLES = 2  # a lone equal shingle (three words) in rewritten text is 
 
 _MASK = np.uint64(0xFFFFFFFF)
 _SPACE, _NEWLINE = np.uint32(ord(" ")), np.uint32(ord("\n"))
-_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint64)
+#: Multipliers that combine the hashes of a shingle's words, one per position.
+SHINGLE_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint64)[:SHINGLE_WORDS]
 _IS_SENTENCE_END = np.zeros(0x110000, dtype=bool)
 _IS_SENTENCE_END[[ord(char) for char in ".!?؟;؛…"]] = True
 ANCHORS_PER_SENTENCE = 2
@@ -106,7 +107,7 @@ def shingles(hashes):
         return np.zeros(0, dtype=np.uint64)
     combined = np.zeros(count, dtype=np.uint64)
     for offset in range(SHINGLE_WORDS):
-        combined = (combined + hashes[offset:offset + count].astype(np.uint64) * _MIX[offset]) & _MASK
+        combined = (combined + hashes[offset:offset + count].astype(np.uint64) * SHINGLE_MIX[offset]) & _MASK
     return combined
 
 

@@ -31,9 +31,11 @@ from transforms.history import (
     STORED, label_of_key, owned_days, partition_labels, partitions_of, stored_bucket_keys, stored_pairs,
     stored_partitions, stored_partners,
 )
-from transforms.passages import DEFAULT_MIN_WORDS, batch_words, shared_passages
+from transforms.passages import (
+    DEFAULT_MIN_WORDS, SHINGLE_MIX, SHINGLE_WORDS, batch_words, shared_passages, shingles,
+)
 from transforms.packed import (
-    day_numbers, found_at, members, number_of, run_starts, span_numbers, split_by_shard, true_runs, unpack,
+    day_numbers, found_at, members, number_of, run_starts, split_by_shard, unpack,
 )
 from transforms.pool import PooledFn
 from transforms.progress import nothing
@@ -41,7 +43,6 @@ from transforms.spill import Spilled, loaded, stored, stored_each
 from transforms.text import ARTICLES_PER_BATCH
 from transforms.write import finish_interrupted_publishes, ipc_bytes, partition_key, table_from_ipc
 
-SHINGLE_WORDS = 3
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands x 4 rows: a pair at Jaccard 0.8 is a candidate with p > 0.999
 MINIMA_PER_PARAGRAPH = 2  # each long paragraph's smallest shingle hashes are its fingerprints
@@ -63,33 +64,16 @@ _rng = np.random.default_rng(20240619)
 # modulo by a prime, so numpy does it at full speed.
 _A = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _B = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS, dtype=np.uint64)
-_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint64)[:SHINGLE_WORDS]
 _BAND_MIX = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS // BANDS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _BAND_HASH_BITS = np.uint64(2**58 - 1)
 _FINGERPRINT_TAG = np.uint64(2**63)
-
-
-def word_hashes(codes):
-    """``(hashes, paragraph_of_word)``: a stable 32-bit hash of every word of
-    a matching-key text given as code points (``text.key_codes``: words
-    split by single spaces, paragraphs by line breaks), all at once
-    (``span_numbers``). The same on every worker (no Python ``hash``)."""
-    breaks = codes == 10
-    starts, ends = true_runs(~(breaks | (codes == 32)))
-    if not len(starts):
-        return _EMPTY, np.zeros(0, dtype=np.int64)
-    return span_numbers(codes, starts, ends) & _MASK, np.searchsorted(np.flatnonzero(breaks), starts)
 
 
 def _combine(hashes):
     """3-shingle hashes of consecutive word hashes (padded when shorter)."""
     if len(hashes) < SHINGLE_WORDS:
         hashes = np.concatenate([hashes, np.zeros(SHINGLE_WORDS - len(hashes), dtype=np.uint64)])
-    count = len(hashes) - SHINGLE_WORDS + 1
-    combined = np.zeros(count, dtype=np.uint64)
-    for offset in range(SHINGLE_WORDS):
-        combined = (combined + hashes[offset:offset + count] * _MIX[offset]) & _MASK
-    return combined
+    return shingles(hashes)
 
 
 def shingle_hashes(words):
@@ -97,8 +81,7 @@ def shingle_hashes(words):
     a text shorter than a shingle is one shingle."""
     if not words:
         return _EMPTY
-    hashes, _ = word_hashes(np.frombuffer(" ".join(words).encode("utf-32-le"), dtype=np.uint32))
-    return np.unique(_combine(hashes))
+    return np.unique(_combine(batch_words([" ".join(words)]).hashes.astype(np.uint64)))
 
 
 def _paragraph_shingles(hashes, paragraph_of_word, paragraphs):
@@ -120,7 +103,7 @@ def _paragraph_shingles(hashes, paragraph_of_word, paragraphs):
     padded = np.zeros(len(short), dtype=np.uint64)
     for offset in range(SHINGLE_WORDS - 1):  # what _combine gives a short paragraph padded with zeros
         present = counts[short] > offset
-        padded[present] += hashes[first_word[short[present]] + offset] * _MIX[offset]
+        padded[present] += hashes[first_word[short[present]] + offset] * SHINGLE_MIX[offset]
     values = np.concatenate([shingles, padded & _MASK])
     return values, np.concatenate([paragraph_of_shingle, short]), counts
 
