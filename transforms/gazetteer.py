@@ -470,8 +470,11 @@ class Gazetteer:
                     continue
                 match = self._learned_match(by_first, line_keys, position)
                 if match:
-                    free, stripped, (label, canonical) = match
-                    added.append(self._mention(line_tokens, position, free, stripped, label, canonical, None))
+                    end, stripped, (label, canonical) = match
+                    mention = self._mention(line_tokens, position, end, stripped, label, canonical, None)
+                    if covered.isdisjoint(range(mention.start_char, mention.end_char)):  # may run into one found
+                        added.append(mention)
+                        free = end
         return sorted(mentions + added, key=lambda m: (m.start_char, m.end_char))
 
     @staticmethod
