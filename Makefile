@@ -8,7 +8,7 @@ OUTPUT ?= out
 WHEELS := $(wildcard /opt/wheels)
 TORCH ?= torch==2.13.0
 
-.PHONY: install venv airflow-venv test run bench bench-quality bench-ner bench-camel bench-scale bench-dedup clean template schedule
+.PHONY: install venv airflow-venv test run lexicon bench bench-quality bench-ner bench-camel bench-scale bench-dedup clean template schedule
 
 # The job's venv and, beside it, an Airflow to load the Composer DAG in a test
 # (Airflow's pins clash with Beam's): built at the same time.
@@ -19,7 +19,7 @@ venv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/pip install --quiet $(if $(WHEELS),--find-links $(WHEELS)) "$(TORCH)"
-	$(BIN)/pip install --quiet $(if $(WHEELS),--find-links $(WHEELS)) -e ".[test]"
+	$(BIN)/pip install --quiet $(if $(WHEELS),--find-links $(WHEELS)) -e ".[test,lexicon]"
 
 airflow-venv:
 	$(PYTHON) -m venv $(AIRFLOW_VENV)
@@ -30,6 +30,10 @@ test:
 
 run:
 	$(BIN)/akhbar --input seeds --output $(OUTPUT)
+
+# transforms/data/gazetteer.json from lexicon/curated.json and the offline sources
+lexicon:
+	$(BIN)/python -m lexicon.build
 
 bench:
 	$(BIN)/python -m benchmarks.run

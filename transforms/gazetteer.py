@@ -22,6 +22,8 @@ import pathlib
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from camel_tools.utils.dediac import dediac_ar
 
 from transforms.files import load_extended_json
@@ -36,6 +38,7 @@ PERSON, PLACE, ORGANIZATION = "PER", "LOC", "ORG"
 _PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
 _MAX_NAME_TOKENS = 4
 _ARABIC_OR_LATIN_LETTER = re.compile(r"[\u0621-\u064aa-zA-Z]")
+_TANWEEN = ("\u064b", "\u064c", "\u064d")
 
 
 @dataclass(frozen=True)
@@ -149,11 +152,19 @@ class Gazetteer:
         self.place_cues = _phrase_index(spec["place_cues"])
         self.facility_cues = _phrase_index(spec["facility_cues"])
         self.definite_organization_cues = frozenset(matching_key(c) for c in spec["definite_organization_cues"])
+        self.weak_organization_cues = frozenset(matching_key(c) for c in spec.get("weak_organization_cues", []))
         self.place_heads = frozenset(matching_key(h) for h in spec["place_name_heads"])
         self.connectors = frozenset(matching_key(c) for c in spec["name_connectors"])
-        self.first_names = frozenset(matching_key(n) for n in spec["first_names"]) | {"عبد"}
+        # first names that are also ordinary words ("كريم", "جمال") start a name
+        # only where the next word is evidence of one; inside a name they count
+        self.ambiguous_first_names = frozenset(matching_key(n) for n in spec.get("ambiguous_first_names", []))
+        all_first_names = [*spec["first_names"], *spec.get("ambiguous_first_names", [])]
+        self.first_names = frozenset(map(matching_key, all_first_names)) | {"عبد"}
+        # "علي" is a name, "على" a preposition; "مصطفى" is a name either way
+        self.first_names_in_yeh = frozenset(matching_key(n) for n in all_first_names if dediac_ar(n).endswith("ي"))
         self.not_names = frozenset(w for phrase in spec["not_names"] for w in matching_key(phrase).split())
         self.stop_words = frozenset(matching_key(w) for w in spec.get("stop_words", []))
+        self.common_words = frozenset(map(word_key, spec.get("common_words", [])))
         self.token_keys = _Memo(_token_key)
         self.start_forms = _Memo(self._start_forms)
 
@@ -178,7 +189,7 @@ class Gazetteer:
             (stripped, form) for stripped, form in _proclitic_forms(key)
             if form in self.aliases or form in self.titles or form in self.place_cues
             or form in self.organization_cues or form in self.facility_cues or form in self.first_names
-            or form in self.definite_organization_cues
+            or form in self.definite_organization_cues or form in self.weak_organization_cues
         )
 
     def resolve_span(self, name):
@@ -203,6 +214,8 @@ class Gazetteer:
         The whole text is keyed at once, and the rules run only where a
         token may start a name (a few in a hundred)."""
         tokens, line_ends = tokens_and_line_ends(text)
+        if "-" in text:
+            tokens, line_ends = _without_inner_hyphens(tokens, line_ends)
         keys = list(map(self.token_keys.__getitem__, [token for token, _, _ in tokens]))
         starts = [position for position, forms in enumerate(map(self.start_forms.__getitem__, keys)) if forms]
         mentions, learned = [], {}
@@ -278,9 +291,35 @@ class Gazetteer:
                 return self._organization_from(tokens, keys, position, stripped)
             if form in self.definite_organization_cues and position + 1 < len(keys) and keys[position + 1].startswith("ال"):
                 return self._organization_from(tokens, keys, position, stripped, definite=True)
-            if form in self.first_names and not _spelled_with_alef_maqsura(tokens[position][0], form):
+            if form in self.weak_organization_cues:
+                return self._organization_from(tokens, keys, position, stripped, weak=True)
+            if form in self.first_names and not self._preposition_like(tokens[position][0], form) \
+                    and not (stripped and self._whole_word(keys[position], stripped)) \
+                    and (form not in self.ambiguous_first_names or self._name_word_follows(keys, position + 1)):
                 return self._person_after(tokens, keys, position, stripped, after_title=False)
         return None
+
+    def _name_word_follows(self, keys, position):
+        """After a first name that is also a word: another first name
+        (``كريم فتحي``), a nisba (``سمير الطرابلسي``) or a word too rare to
+        be an ordinary one (``جمال سجاتي``), not ``أمل جديد``."""
+        if position >= len(keys):
+            return False
+        key = keys[position]
+        if key in self.first_names or key.startswith("ال") and key.endswith("ي") and len(key) > 4:
+            return True
+        return self._is_plain_word(key) and not key.startswith(("ال", "و")) and key not in self.common_words
+
+    def _preposition_like(self, token, key):
+        """``على`` (a preposition) folds like ``علي`` (a name): the written final
+        letter tells them apart for a first name spelled with ي."""
+        return key in self.first_names_in_yeh and dediac_ar(token).rstrip("\u0640").endswith("ى")
+
+    def _whole_word(self, key, stripped):
+        """A word that only looks like a proclitic before a first name: a
+        first name itself (``بسام``, not ب + ``سام``) or a common word
+        (``كريم``, not ك + ``ريم``)."""
+        return key in self.first_names or key in self.common_words and key[:stripped] != "و"
 
     @staticmethod
     def _phrase_end(index, form, keys, position):
@@ -316,15 +355,15 @@ class Gazetteer:
             position = self._skip_descriptors(keys, position)
         if position >= len(keys) or self._known_here(tokens, keys, position):
             return None, position + (not after_title)
-        end = position
-        while end < len(keys) and end - position < _MAX_NAME_TOKENS:
+        end, connectors = position, 0
+        while end < len(keys) and end - position - connectors < _MAX_NAME_TOKENS:
             key = self.forms(keys[end])[0][1] if end == position and stripped else keys[end]
             joined = end > position and keys[end - 1] in self.connectors
             # a family name: "الدسوقي", or any definite word that ends the name ("مصطفى التراب إن")
             family = end > position and key.startswith("ال") and self._is_plain_word(key) and (
                 (key.endswith("ي") and len(key) > 4) or self._ends_name(keys, end + 1))
             written = tokens[end][0]
-            known_first = key in self.first_names and not _spelled_with_alef_maqsura(written, key)
+            known_first = key in self.first_names and not self._preposition_like(written, key)
             # the article is spelled "ال": "إلكا" folds like it but is a name
             definite = dediac_ar(written).startswith(("ال", "لل"))
             plain = (self._is_plain_word(key) or known_first) and not definite
@@ -341,8 +380,16 @@ class Gazetteer:
             if end - position >= 2 and not (joined or family or patronymic or key in self.connectors
                                             or self._ends_name(keys, end + 1)):
                 break
-            if end - position >= 2 and key.startswith("ال") and not (joined or family):
+            if end - position >= 2 and key.startswith("ال") and not (joined or family or key in self.connectors):
                 break
+            if end > position and not (joined or known_first) and key.startswith(("بال", "كال", "فال")) \
+                    and key[1:] in self.common_words:
+                break  # "فتحي بالوفد", not "إلكا فالتونين"
+            if end > position and written[-1:] in _TANWEEN:
+                break  # "خامساً": an adverb, never a name
+            if end - position >= 2 and not (joined or known_first or key in self.connectors) and self._common_word_shape(key):
+                break  # "ناجي عيسى لضبط", "شارل لوكلير خامسا": not a name
+            connectors += key in self.connectors  # "أحمد بن سعيد آل مكتوم": chains are long
             end += 1
         while end > position and keys[end - 1] in self.connectors:
             end -= 1
@@ -350,6 +397,16 @@ class Gazetteer:
             # no name: look again from the word after the title (or the first name)
             return None, position + (not after_title)
         return self._mention(tokens, position, end, stripped, PERSON, None, None), end
+
+    def _common_word_shape(self, key):
+        """A common word with a proclitic (``لضبط``, ``بالكامل``), an
+        imperfect verb or verbal noun in ت (``تدرس``, ``تحويل``) or an adverb
+        in tanween alef (``خامسا``): names are common words too, but not in
+        these shapes."""
+        if key[:1] in ("ب", "ل", "ك") and len(key) > 3 and key[1:] in self.common_words:
+            return True
+        return key in self.common_words and key not in self.first_names and (
+            key.startswith("ت") or key.endswith("ا") and len(key) > 3)
 
     def _ends_name(self, keys, position):
         return position >= len(keys) or not keys[position] or keys[position] in self.stop_words
@@ -381,16 +438,20 @@ class Gazetteer:
             return None, cue_end
         return self._mention(tokens, position, end, stripped, PLACE, None, None), end
 
-    def _organization_from(self, tokens, keys, position, stripped, definite=False):
+    def _organization_from(self, tokens, keys, position, stripped, definite=False, weak=False):
         """Cue and name together (``حزب العمال``, ``بنك الكويت المركزي``):
         known places inside belong to the name, a known person or
         organisation ends it. A definite cue (``الشركة``) needs a definite
         adjective after it and a longer name, or a nationality adjective
-        (``البورصة المصرية``)."""
+        (``البورصة المصرية``); a cue that is also an ordinary noun
+        (``مركز``, ``حركة``) needs two words after it (``مركز جونسون
+        للفضاء``, not ``مركز الثقل``)."""
         end = self._name_run(tokens, keys, position + 1, organization=True)
         if end == position + 1:
             return None, end
         if definite and not (end - position >= 3 or keys[position + 1] in self.adjectives):
+            return None, position + 1
+        if weak and end - position < 3:
             return None, position + 1
         return self._mention(tokens, position, end, stripped, ORGANIZATION, None, None), end
 
@@ -412,6 +473,11 @@ class Gazetteer:
                 continue
             if not key or key in self.stop_words or key in self.organization_cues or (organization and key in self.titles):
                 break
+            if organization and end > position and key in self.first_names and keys[end - 1].startswith("ال") \
+                    and keys[end - 1] not in self.titles:
+                break  # "رئيس مجلس مفوضي السلطة فارس البريزات": a person follows
+            if end > position and key[:1] in ("ب", "ك") and len(key) > 3 and key[1:] in self.common_words:
+                break  # "بنك زينيث بأكثر"; a ل-genitive may go on ("بنك قطر للتنمية")
             if not organization and (key in self.titles or key in self.connectors):
                 end, plain_run, after_place = end + 1, 0, True  # "ملعب الأمير مولاي عبد الله"
                 continue
@@ -498,6 +564,18 @@ def _proclitic_spellings(forms):
     return spellings
 
 
+def _without_inner_hyphens(tokens, line_ends):
+    """Tokens and line ends without the hyphens inside a word pair
+    (``جونغ-أون``, ``جان-فرانسوا``): names run across them."""
+    inner = {index for index in range(1, len(tokens) - 1)
+             if tokens[index][0] == "-" and tokens[index - 1][2] == tokens[index][1] == tokens[index + 1][1] - 1}
+    if not inner:
+        return tokens, line_ends
+    removed_before = np.cumsum([index in inner for index in range(len(tokens) + 1)])
+    kept = [token for index, token in enumerate(tokens) if index not in inner]
+    return kept, [end - int(removed_before[end - 1]) if end else 0 for end in line_ends]
+
+
 def _lines_holding(positions, line_ends):
     """``[(first, end, line_positions)]``: the token range of each line that
     holds any of the (sorted) token ``positions``, and those positions
@@ -518,12 +596,6 @@ def _verb_or_possessive(token):
     ("يرفع") or a noun with a possessive pronoun ("رصيده", "دفاعها")."""
     bare = dediac_ar(token)
     return len(bare) > 3 and (bare.startswith("ي") or bare.endswith(("ه", "ها", "هم", "هما")))
-
-
-def _spelled_with_alef_maqsura(token, key):
-    """``على`` (a preposition) folds like ``علي`` (a name): the written final
-    letter tells them apart."""
-    return key.endswith("ي") and dediac_ar(token).rstrip("\u0640").endswith("ى")
 
 
 def _written_length(token, letters):

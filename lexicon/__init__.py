@@ -1,0 +1,1 @@
+"""The build of the shipped lexicon from curated entries and offline sources."""
