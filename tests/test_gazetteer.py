@@ -9,7 +9,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from tests.conftest import part_rows
 from transforms.entities import AnnotateEntities, annotated, choose_annotator, entity_summary, resolved_mentions
-from transforms.gazetteer import Gazetteer, annotate, lookup_forms
+from transforms.gazetteer import Gazetteer, annotate, load_spec, lookup_forms
 from transforms.text import tokens_with_offsets
 
 GAZETTEER = Gazetteer.load()
@@ -107,6 +107,20 @@ def test_common_words_end_names_and_are_not_read_as_proclitic_and_name():
 def test_a_cue_that_is_also_a_noun_needs_a_longer_name():
     assert found("نقل المصاب إلى مركز العزل") == []
     assert found("وأعلن مركز جونسون للفضاء أن") == [("مركز جونسون للفضاء", "ORG", "مركز جونسون للفضاء", None)]
+
+
+def test_a_cue_before_an_ordinary_word_is_no_name_and_descriptors_stay_out():
+    assert found("أسست شركة شحن جديدة فرعا") == [] and found("وقالت جمعية نسائية إن") == []
+    assert [r[:2] for r in found("وتعمل شركة مياه الشرب على")] == [("شركة مياه الشرب", "ORG")]
+    assert [r[:2] for r in found("صعدوا جبل عكمة القريب من المدينة")] == [("جبل عكمة", "LOC")]
+
+
+def test_a_first_name_that_is_also_a_word_needs_a_name_after_it():
+    spec = load_spec()
+    spec["ambiguous_first_names"] = ["أمل"]
+    gazetteer = Gazetteer(spec)
+    assert annotate(gazetteer, "فتح أمل جديد للسكان") == []
+    assert [(r["mention"], r["label"]) for r in annotate(gazetteer, "وقالت أمل سجاتي إن")] == [("أمل سجاتي", "PER")]
 
 
 @example(words=["جون", "لفلاديمير", "بوتين", "جون", "لفلاديمير"])  # a learned name ran into a found one

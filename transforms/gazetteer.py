@@ -434,7 +434,7 @@ class Gazetteer:
         ``سد تشرين``, ``ملعب الأمير مولاي عبد الله``; known names inside it
         (``مطار الخرطوم الدولي``) belong to it."""
         end = self._name_run(tokens, keys, cue_end, organization=False)
-        if end == cue_end:
+        if end == cue_end or self._generic_phrase(keys, cue_end, end):
             return None, cue_end
         return self._mention(tokens, position, end, stripped, PLACE, None, None), end
 
@@ -447,13 +447,21 @@ class Gazetteer:
         (``مركز``, ``حركة``) needs two words after it (``مركز جونسون
         للفضاء``, not ``مركز الثقل``)."""
         end = self._name_run(tokens, keys, position + 1, organization=True)
-        if end == position + 1:
-            return None, end
+        if end == position + 1 or self._generic_phrase(keys, position + 1, end):
+            return None, position + 1
         if definite and not (end - position >= 3 or keys[position + 1] in self.adjectives):
             return None, position + 1
         if weak and end - position < 3:
             return None, position + 1
         return self._mention(tokens, position, end, stripped, ORGANIZATION, None, None), end
+
+    def _generic_phrase(self, keys, start, end):
+        """A cue followed by an ordinary indefinite word, not the start of a
+        genitive name: "شركة شحن", "جمعية نسائية", "سد فجوة" are no names,
+        "شركة مياه الشرب" is one."""
+        first = keys[start]
+        return not first.startswith("ال") and first in self.common_words and first not in self.first_names \
+            and not (start + 1 < end and keys[start + 1].startswith(("ال", "لل")))
 
     def _name_run(self, tokens, keys, position, organization):
         """Where a multiword name that starts at ``position`` ends: definite
@@ -490,14 +498,15 @@ class Gazetteer:
                     break
                 plain_run = 0
             elif key.startswith("ال") or (organization and key.startswith("ل") and end > position):
-                if key in self.not_names and end > position + 1:
-                    break
+                if key in self.not_names and end > position:
+                    break  # "جبل عكمة القريب", "مركز جونسون للفضاء التابع"
                 if end > position and keys[end - 1] in self.adjectives and not key.startswith("ل"):
                     break  # a nationality adjective ends a name, unless a genitive follows
                 plain_run, after_place = 0, False
             elif self._is_plain_word(key) and (
-                (end == position or after_place) and plain_run == 0
-                or plain_run == 1 and self._ends_name(keys, end + 1)
+                end == position and plain_run == 0
+                or key not in self.common_words and (after_place and plain_run == 0
+                                                     or plain_run == 1 and self._ends_name(keys, end + 1))
             ):
                 plain_run += 1
             else:
