@@ -469,7 +469,7 @@ class Gazetteer:
         ``ل``-genitives (``للطيران``) and ``و`` before a definite word
         (``والثروة المعدنية``); a run of plain words stops after two; stop
         words, punctuation, other conjunctions and cues end it."""
-        end, plain_run, after_place = position, 0, False
+        end, plain_run, after_place, after_title = position, 0, False, False
         longest = _MAX_NAME_TOKENS + (2 if organization else 0)
         while end < len(keys) and end - position < longest:
             key = keys[end]
@@ -477,7 +477,7 @@ class Gazetteer:
             if match is not None and match[0] is not None:
                 if match[0].label != PLACE:
                     break
-                end, plain_run, after_place = match[1], 0, True
+                end, plain_run, after_place, after_title = match[1], 0, True, False
                 continue
             if not key or key in self.stop_words or key in self.organization_cues or (organization and key in self.titles):
                 break
@@ -487,7 +487,7 @@ class Gazetteer:
             if end > position and key[:1] in ("ب", "ك") and len(key) > 3 and key[1:] in self.common_words:
                 break  # "بنك زينيث بأكثر"; a ل-genitive may go on ("بنك قطر للتنمية")
             if not organization and (key in self.titles or key in self.connectors):
-                end, plain_run, after_place = end + 1, 0, True  # "ملعب الأمير مولاي عبد الله"
+                end, plain_run, after_title = end + 1, 0, True  # "ملعب الأمير مولاي عبد الله"
                 continue
             if end > position and key.startswith(("و", "ف")):
                 # "والثروة المعدنية" carries an organisation's name on; "ومجلس ..." or
@@ -502,9 +502,9 @@ class Gazetteer:
                     break  # "جبل عكمة القريب", "مركز جونسون للفضاء التابع"
                 if end > position and keys[end - 1] in self.adjectives and not key.startswith("ل"):
                     break  # a nationality adjective ends a name, unless a genitive follows
-                plain_run, after_place = 0, False
+                plain_run, after_place, after_title = 0, False, False
             elif self._is_plain_word(key) and (
-                end == position and plain_run == 0
+                (end == position or after_title) and plain_run == 0
                 or key not in self.common_words and (after_place and plain_run == 0
                                                      or plain_run == 1 and self._ends_name(keys, end + 1))
             ):
