@@ -144,6 +144,9 @@ def build(curated):
     entities = [dict(entry, aliases=list(entry.get("aliases", []))) for entry in curated["entities"]]
     owner = {matching_key(name): entry for entry in reversed(entities)
              for name in [entry["canonical"], *entry["aliases"]]}
+    descriptors = set(curated.get("descriptor_words", []))
+    for entry in entities:
+        _drop_descriptor(entry, descriptors, owner, frozenset(words))
     by_id = {entry["id"]: entry for entry in entities}
     context_words = {matching_key(word) for field in ("first_names", "stop_words", "not_names", "person_titles",
                                                       "nationality_adjectives") for word in curated[field]}
@@ -155,6 +158,21 @@ def build(curated):
     built["entities"] = entities
     built["common_words"] = words
     return built
+
+
+def _drop_descriptor(entry, descriptors, owner, common):
+    """An organisation's canonical name without a leading descriptor word
+    ("منصة إكس" -> "إكس"), the full form kept as an alias. The canonical is
+    matched too, so only where the bare name is already an alias, or one
+    rare word no other entry has (not "قناة الجزيرة" -> "الجزيرة")."""
+    first, _, rest = entry["canonical"].partition(" ")
+    if entry["label"] != "ORG" or first not in descriptors or not rest:
+        return
+    key = matching_key(rest)
+    if rest in entry["aliases"] or " " not in key and owner.get(key, entry) is entry and not _is_common(rest, common):
+        entry["aliases"] = [entry["canonical"], *(alias for alias in entry["aliases"] if alias != rest)]
+        entry["canonical"] = rest
+        owner[key] = entry
 
 
 def _merge(entities, owner, by_id, entity_id, names):

@@ -115,6 +115,10 @@ def test_a_cue_before_an_ordinary_word_is_no_name_and_descriptors_stay_out():
     assert [r[:2] for r in found("صعدوا جبل عكمة القريب من المدينة")] == [("جبل عكمة", "LOC")]
 
 
+def test_a_descriptor_is_not_part_of_the_name():
+    assert found("ونشرت مجلة لوبوان الفرنسية تقريرا") == [("لوبوان", "ORG", "لوبوان", None)]
+
+
 def test_a_first_name_that_is_also_a_word_needs_a_name_after_it():
     spec = load_spec()
     spec["ambiguous_first_names"] = ["أمل"]

@@ -1,6 +1,6 @@
 import json
 
-from lexicon.build import CURATED, _is_common, _merge, arabic_name, build, dumps
+from lexicon.build import CURATED, _drop_descriptor, _is_common, _merge, arabic_name, build, dumps
 from transforms.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 
 
@@ -44,3 +44,13 @@ def test_source_places_are_found_in_text():
     gazetteer = Gazetteer.load()
     found = {(m.entity_id, m.label) for m in gazetteer.find("وصل الوفد إلى زفتى ثم إلى سمالوط")}
     assert {("loc/zefta-eg", "LOC"), ("loc/samalut-eg", "LOC")} <= found
+
+
+def test_a_descriptor_leaves_the_canonical_name_only_where_the_bare_name_is_safe():
+    okaz = {"id": "org/okaz", "label": "ORG", "canonical": "صحيفة عكاظ", "aliases": []}
+    jazeera = {"id": "org/al-jazeera", "label": "ORG", "canonical": "قناة الجزيرة", "aliases": []}
+    owner = {}
+    for entry in (okaz, jazeera):
+        _drop_descriptor(entry, {"صحيفة", "قناة"}, owner, frozenset({"جزيره"}))
+    assert okaz == {"id": "org/okaz", "label": "ORG", "canonical": "عكاظ", "aliases": ["صحيفة عكاظ"]}
+    assert jazeera["canonical"] == "قناة الجزيرة"

@@ -153,6 +153,7 @@ class Gazetteer:
         self.facility_cues = _phrase_index(spec["facility_cues"])
         self.definite_organization_cues = frozenset(matching_key(c) for c in spec["definite_organization_cues"])
         self.weak_organization_cues = frozenset(matching_key(c) for c in spec.get("weak_organization_cues", []))
+        self.descriptors = frozenset(matching_key(c) for c in spec.get("descriptor_words", []))
         self.place_heads = frozenset(matching_key(h) for h in spec["place_name_heads"])
         self.connectors = frozenset(matching_key(c) for c in spec["name_connectors"])
         # first names that are also ordinary words ("كريم", "جمال") start a name
@@ -288,7 +289,7 @@ class Gazetteer:
             if end is not None:
                 return self._facility_from(tokens, keys, position, end, stripped)
             if form in self.organization_cues:
-                return self._organization_from(tokens, keys, position, stripped)
+                return self._organization_from(tokens, keys, position, stripped, descriptor=form in self.descriptors)
             if form in self.definite_organization_cues and position + 1 < len(keys) and keys[position + 1].startswith("ال"):
                 return self._organization_from(tokens, keys, position, stripped, definite=True)
             if form in self.weak_organization_cues:
@@ -438,14 +439,15 @@ class Gazetteer:
             return None, cue_end
         return self._mention(tokens, position, end, stripped, PLACE, None, None), end
 
-    def _organization_from(self, tokens, keys, position, stripped, definite=False, weak=False):
+    def _organization_from(self, tokens, keys, position, stripped, definite=False, weak=False, descriptor=False):
         """Cue and name together (``حزب العمال``, ``بنك الكويت المركزي``):
         known places inside belong to the name, a known person or
         organisation ends it. A definite cue (``الشركة``) needs a definite
         adjective after it and a longer name, or a nationality adjective
         (``البورصة المصرية``); a cue that is also an ordinary noun
         (``مركز``, ``حركة``) needs two words after it (``مركز جونسون
-        للفضاء``, not ``مركز الثقل``)."""
+        للفضاء``, not ``مركز الثقل``). After a descriptor (``صحيفة``,
+        ``مجلة``) the name alone is the mention, without a nationality."""
         end = self._name_run(tokens, keys, position + 1, organization=True)
         if end == position + 1 or self._generic_phrase(keys, position + 1, end):
             return None, position + 1
@@ -453,6 +455,9 @@ class Gazetteer:
             return None, position + 1
         if weak and end - position < 3:
             return None, position + 1
+        if descriptor:  # "مجلة لوبوان الفرنسية": the name is "لوبوان"
+            name_end = end - 1 if end - position > 2 and keys[end - 1] in self.adjectives else end
+            return self._mention(tokens, position + 1, name_end, 0, ORGANIZATION, None, None), end
         return self._mention(tokens, position, end, stripped, ORGANIZATION, None, None), end
 
     def _generic_phrase(self, keys, start, end):
