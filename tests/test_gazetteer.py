@@ -200,3 +200,28 @@ def test_annotated_keeps_partition_fields_on_rows():
     article = {"article_id": "a", "date": "2024-06-19", "source": "s", "text": "بكين"}
     out, rows = annotated(article, annotate(GAZETTEER, article["text"]), "gazetteer")
     assert rows[0]["source"] == "s" and out["entities"][0]["entity_id"] == "loc/beijing"
+
+
+def test_person_names_end_where_the_name_does():
+    assert found("سجل فيصل البدري النتيجة.")[0][0] == "فيصل البدري"  # a third common word is no family name
+    assert found("وقال حسن رشاد سيلتقي الوفد")[0][0] == "حسن رشاد"  # a verb in the future
+    assert found("ورئيس مجلس النواب مازن القاضي، ورئيس")[0][0] == "مازن القاضي"  # a family name that is a title
+    assert found("وقال وليد جمال الدين إن")[0][0] == "وليد جمال الدين"  # a compound name
+    assert found("وقالت سكينة آيت الطالب إن")[0][0] == "سكينة آيت الطالب"  # آيت joins like بن
+
+
+def test_a_first_name_listed_in_both_spellings_is_no_preposition():
+    assert found("أعلنت الوزيرة ليلى بنعلي الشهر الماضي")[0][:2] == ("ليلى بنعلي", "PER")
+
+
+def test_a_known_family_name_is_evidence_after_an_ambiguous_first_name():
+    spec = load_spec()
+    spec["ambiguous_first_names"] = ["ربيع"]
+    assert [r["mention"] for r in annotate(Gazetteer(spec), "قال ربيع حداد، صاحب محل")] == ["ربيع حداد"]
+    spec["family_names"] = []
+    assert annotate(Gazetteer(spec), "قال ربيع حداد، صاحب محل") == []
+
+
+def test_a_proper_name_needs_no_nationality():
+    assert [r[:2] for r in found("باحثون في جامعة ييل الأمريكية قالوا")] == [("جامعة ييل", "ORG")]
+    assert [r[:2] for r in found("أعلنت وزارة الدفاع السورية")][0] == ("وزارة الدفاع السورية", "ORG")

@@ -1,6 +1,6 @@
 import json
 
-from lexicon.build import CURATED, _drop_descriptor, _is_common, _merge, arabic_name, build, dumps
+from lexicon.build import CURATED, _drop_descriptor, _is_common, _merge, arabic_name, build, dumps, family_names
 from transforms.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 
 
@@ -54,3 +54,11 @@ def test_a_descriptor_leaves_the_canonical_name_only_where_the_bare_name_is_safe
         _drop_descriptor(entry, {"صحيفة", "قناة"}, owner, frozenset({"جزيره"}))
     assert okaz == {"id": "org/okaz", "label": "ORG", "canonical": "عكاظ", "aliases": ["صحيفة عكاظ"]}
     assert jazeera["canonical"] == "قناة الجزيرة"
+
+
+def test_family_names_are_frequent_surnames_but_not_very_common_words():
+    names = set(family_names(frozenset({"القاضي"})))
+    assert "حداد" in names and "الخطيب" in names
+    assert "جديد" not in names and "أبريل" not in names  # Zipf 5.6 and 5.2: words first
+    assert "القاضي" not in names  # excluded (a title)
+    assert all(" " not in name for name in names)

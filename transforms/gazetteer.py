@@ -156,13 +156,19 @@ class Gazetteer:
         self.descriptors = frozenset(matching_key(c) for c in spec.get("descriptor_words", []))
         self.place_heads = frozenset(matching_key(h) for h in spec["place_name_heads"])
         self.connectors = frozenset(matching_key(c) for c in spec["name_connectors"])
+        # the second half of a compound name: "جمال الدين", "نصر الله"
+        self.compound_ends = frozenset(matching_key(c) for c in spec.get("compound_name_ends", []))
         # first names that are also ordinary words ("كريم", "جمال") start a name
         # only where the next word is evidence of one; inside a name they count
         self.ambiguous_first_names = frozenset(matching_key(n) for n in spec.get("ambiguous_first_names", []))
         all_first_names = [*spec["first_names"], *spec.get("ambiguous_first_names", [])]
         self.first_names = frozenset(map(matching_key, all_first_names)) | {"عبد"}
         # "علي" is a name, "على" a preposition; "مصطفى" is a name either way
-        self.first_names_in_yeh = frozenset(matching_key(n) for n in all_first_names if dediac_ar(n).endswith("ي"))
+        # unless the ى spelling is listed too ("ليلى" beside "ليلي")
+        in_alef_maqsura = {matching_key(n) for n in all_first_names if dediac_ar(n).endswith("ى")}
+        self.first_names_in_yeh = frozenset(
+            matching_key(n) for n in all_first_names if dediac_ar(n).endswith("ي")) - in_alef_maqsura
+        self.family_names = frozenset(matching_key(n) for n in spec.get("family_names", []))
         self.not_names = frozenset(w for phrase in spec["not_names"] for w in matching_key(phrase).split())
         self.stop_words = frozenset(matching_key(w) for w in spec.get("stop_words", []))
         self.common_words = frozenset(map(word_key, spec.get("common_words", [])))
@@ -307,9 +313,9 @@ class Gazetteer:
         if position >= len(keys):
             return False
         key = keys[position]
-        if key in self.first_names or key.startswith("ال") and key.endswith("ي") and len(key) > 4:
+        if key in self.first_names or key in self.family_names or key.startswith("ال") and key.endswith("ي") and len(key) > 4:
             return True
-        return self._is_plain_word(key) and not key.startswith(("ال", "و")) and key not in self.common_words
+        return self._is_plain_word(key) and not key.startswith("و") and key not in self.common_words
 
     def _preposition_like(self, token, key):
         """``على`` (a preposition) folds like ``علي`` (a name): the written final
@@ -359,7 +365,7 @@ class Gazetteer:
         end, connectors = position, 0
         while end < len(keys) and end - position - connectors < _MAX_NAME_TOKENS:
             key = self.forms(keys[end])[0][1] if end == position and stripped else keys[end]
-            joined = end > position and keys[end - 1] in self.connectors
+            joined = end > position and (keys[end - 1] in self.connectors or key in self.compound_ends)
             # a family name: "الدسوقي", or any definite word that ends the name ("مصطفى التراب إن")
             family = end > position and key.startswith("ال") and self._is_plain_word(key) and (
                 (key.endswith("ي") and len(key) > 4) or self._ends_name(keys, end + 1))
@@ -375,14 +381,20 @@ class Gazetteer:
             if end > position and not known_first and not definite and _verb_or_possessive(written):
                 break
             after_connector = joined and key.startswith("ال") and self._is_plain_word(key)
-            if not (plain or family or after_connector or key in self.connectors) or self._known_here(tokens, keys, end):
+            # a family name that is also a word or a title ("مازن القاضي،", "حسن الخطيب ووزير")
+            surname = end == position + 1 and (not after_title or keys[position] in self.first_names) \
+                and key.startswith("ال") \
+                and key not in self.stop_words and self._name_ends_after(tokens, keys, end + 1)
+            if not (plain or family or after_connector or surname or key in self.connectors) \
+                    or self._known_here(tokens, keys, end):
                 break
             patronymic = end - position == 2 and keys[end - 1] in self.first_names
             if end - position >= 2 and not (joined or family or patronymic or key in self.connectors
                                             or self._ends_name(keys, end + 1)):
                 break
-            if end - position >= 2 and key.startswith("ال") and not (joined or family or key in self.connectors):
-                break
+            if end - position >= 2 and key.startswith("ال") and not (joined or key in self.connectors) and (
+                    not family or key in self.common_words and not key.endswith("ي")):
+                break  # "فيصل البدري النتيجة": a third definite word is a nisba or a rare name
             if end > position and not (joined or known_first) and key.startswith(("بال", "كال", "فال")) \
                     and key[1:] in self.common_words:
                 break  # "فتحي بالوفد", not "إلكا فالتونين"
@@ -390,7 +402,8 @@ class Gazetteer:
                 break  # "خامساً": an adverb, never a name
             if end - position >= 2 and not (joined or known_first or key in self.connectors) and self._common_word_shape(key):
                 break  # "ناجي عيسى لضبط", "شارل لوكلير خامسا": not a name
-            connectors += key in self.connectors  # "أحمد بن سعيد آل مكتوم": chains are long
+            # "أحمد بن سعيد آل مكتوم", "محمد نور الدين": chains are long
+            connectors += key in self.connectors or key in self.compound_ends
             end += 1
         while end > position and keys[end - 1] in self.connectors:
             end -= 1
@@ -406,8 +419,15 @@ class Gazetteer:
         these shapes."""
         if key[:1] in ("ب", "ل", "ك") and len(key) > 3 and key[1:] in self.common_words:
             return True
+        if key[:2] in ("سي", "ست", "سن") and key[1:] in self.common_words:
+            return True  # a verb in the future ("سيلتقي")
         return key in self.common_words and key not in self.first_names and (
             key.startswith("ت") or key.endswith("ا") and len(key) > 3)
+
+    def _name_ends_after(self, tokens, keys, position):
+        """Punctuation, a function word, a conjunction or a verb follows."""
+        return self._ends_name(keys, position) or keys[position].startswith("و") \
+            or _verb_or_possessive(tokens[position][0])
 
     def _ends_name(self, keys, position):
         return position >= len(keys) or not keys[position] or keys[position] in self.stop_words
@@ -507,6 +527,8 @@ class Gazetteer:
                     break  # "جبل عكمة القريب", "مركز جونسون للفضاء التابع"
                 if end > position and keys[end - 1] in self.adjectives and not key.startswith("ل"):
                     break  # a nationality adjective ends a name, unless a genitive follows
+                if key in self.adjectives and plain_run and keys[end - 1] not in self.common_words:
+                    break  # "جامعة ييل الأمريكية": a proper name needs no nationality
                 plain_run, after_place, after_title = 0, False, False
             elif self._is_plain_word(key) and (
                 (end == position or after_title) and plain_run == 0
