@@ -152,6 +152,8 @@ class Gazetteer:
         self.place_cues = _phrase_index(spec["place_cues"])
         self.facility_cues = _phrase_index(spec["facility_cues"])
         self.definite_organization_cues = frozenset(matching_key(c) for c in spec["definite_organization_cues"])
+        # "الشركة السعودية" is any Saudi company, "البورصة المصرية" one exchange
+        self.generic_definite_cues = frozenset(matching_key(c) for c in spec.get("generic_definite_cues", []))
         self.weak_organization_cues = frozenset(matching_key(c) for c in spec.get("weak_organization_cues", []))
         self.descriptors = frozenset(matching_key(c) for c in spec.get("descriptor_words", []))
         self.place_heads = frozenset(matching_key(h) for h in spec["place_name_heads"])
@@ -464,14 +466,15 @@ class Gazetteer:
         known places inside belong to the name, a known person or
         organisation ends it. A definite cue (``الشركة``) needs a definite
         adjective after it and a longer name, or a nationality adjective
-        (``البورصة المصرية``); a cue that is also an ordinary noun
+        (``البورصة المصرية``, not ``الشركة السعودية``); a cue that is also an ordinary noun
         (``مركز``, ``حركة``) needs two words after it (``مركز جونسون
         للفضاء``, not ``مركز الثقل``). After a descriptor (``صحيفة``,
         ``مجلة``) the name alone is the mention, without a nationality."""
         end = self._name_run(tokens, keys, position + 1, organization=True)
         if end == position + 1 or self._generic_phrase(keys, position + 1, end):
             return None, position + 1
-        if definite and not (end - position >= 3 or keys[position + 1] in self.adjectives):
+        if definite and not (end - position >= 3 or keys[position + 1] in self.adjectives
+                             and keys[position] not in self.generic_definite_cues):
             return None, position + 1
         if weak and end - position < 3:
             return None, position + 1
@@ -506,6 +509,8 @@ class Gazetteer:
                 continue
             if not key or key in self.stop_words or key in self.organization_cues or (organization and key in self.titles):
                 break
+            if _possessive(tokens[end][0]):
+                break  # "وزارة دفاعها": a name has no possessive pronoun
             if organization and end > position and key in self.first_names and keys[end - 1].startswith("ال") \
                     and keys[end - 1] not in self.titles:
                 break  # "رئيس مجلس مفوضي السلطة فارس البريزات": a person follows
@@ -632,6 +637,13 @@ def _verb_or_possessive(token):
     ("يرفع") or a noun with a possessive pronoun ("رصيده", "دفاعها")."""
     bare = dediac_ar(token)
     return len(bare) > 3 and (bare.startswith("ي") or bare.endswith(("ه", "ها", "هم", "هما")))
+
+
+def _possessive(token):
+    """An indefinite noun with a plural or feminine possessive pronoun
+    ("دفاعها", "قادتهم"), which no organisation's or place's name has."""
+    bare = dediac_ar(token)
+    return len(bare) > 4 and not bare.startswith("ال") and bare.endswith(("ها", "هم", "هما"))
 
 
 def _written_length(token, letters):
