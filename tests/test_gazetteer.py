@@ -208,6 +208,7 @@ def test_person_names_end_where_the_name_does():
     assert found("ورئيس مجلس النواب مازن القاضي، ورئيس")[0][0] == "مازن القاضي"  # a family name that is a title
     assert found("وقال وليد جمال الدين إن")[0][0] == "وليد جمال الدين"  # a compound name
     assert found("وقالت سكينة آيت الطالب إن")[0][0] == "سكينة آيت الطالب"  # آيت joins like بن
+    assert found("مؤكدا أن الفريق يسير بثقة نحو اللقب") == []  # a verb after a title
 
 
 def test_a_first_name_listed_in_both_spellings_is_no_preposition():

@@ -402,8 +402,9 @@ class Gazetteer:
                 break  # "فتحي بالوفد", not "إلكا فالتونين"
             if end > position and written[-1:] in _TANWEEN:
                 break  # "خامساً": an adverb, never a name
-            if end - position >= 2 and not (joined or known_first or key in self.connectors) and self._common_word_shape(key):
-                break  # "ناجي عيسى لضبط", "شارل لوكلير خامسا": not a name
+            if (end - position >= 2 or after_title) and not (joined or known_first or key in self.connectors) \
+                    and self._common_word_shape(key, first=end == position):
+                break  # "ناجي عيسى لضبط", "شارل لوكلير خامسا", "الفريق يسير بثقة": not a name
             # "أحمد بن سعيد آل مكتوم", "محمد نور الدين": chains are long
             connectors += key in self.connectors or key in self.compound_ends
             end += 1
@@ -414,17 +415,19 @@ class Gazetteer:
             return None, position + (not after_title)
         return self._mention(tokens, position, end, stripped, PERSON, None, None), end
 
-    def _common_word_shape(self, key):
+    def _common_word_shape(self, key, first=False):
         """A common word with a proclitic (``لضبط``, ``بالكامل``), an
         imperfect verb or verbal noun in ت (``تدرس``, ``تحويل``) or an adverb
         in tanween alef (``خامسا``): names are common words too, but not in
         these shapes."""
-        if key[:1] in ("ب", "ل", "ك") and len(key) > 3 and key[1:] in self.common_words:
-            return True
         if key[:2] in ("سي", "ست", "سن") and key[1:] in self.common_words:
             return True  # a verb in the future ("سيلتقي")
+        if first:  # right after a title only a verb: "توت", "تامر", "بيرام" may start a name
+            return key.startswith("ي") and key in self.common_words and key not in self.first_names
+        if key[:1] in ("ب", "ل", "ك") and len(key) > 3 and key[1:] in self.common_words:
+            return True
         return key in self.common_words and key not in self.first_names and (
-            key.startswith("ت") or key.endswith("ا") and len(key) > 3)
+            key.startswith(("ت", "ي")) or key.endswith("ا") and len(key) > 3)
 
     def _name_ends_after(self, tokens, keys, position):
         """Punctuation, a function word, a conjunction or a verb follows."""
