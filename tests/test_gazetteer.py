@@ -226,3 +226,13 @@ def test_a_known_family_name_is_evidence_after_an_ambiguous_first_name():
 def test_a_proper_name_needs_no_nationality():
     assert [r[:2] for r in found("باحثون في جامعة ييل الأمريكية قالوا")] == [("جامعة ييل", "ORG")]
     assert [r[:2] for r in found("أعلنت وزارة الدفاع السورية")][0] == ("وزارة الدفاع السورية", "ORG")
+
+
+def test_places_and_bodies_named_after_people_keep_the_name():
+    assert [r[:2] for r in found("في ساحة مولاي الحسن بالصويرة")] == [("ساحة مولاي الحسن", "LOC"), ("الصويرة", "LOC")]
+    assert [r[:2] for r in found("تدرس في الجامعة الأمريكية بالقاهرة")] == [("الجامعة الأمريكية بالقاهرة", "ORG")]
+
+
+def test_a_rare_second_word_after_a_place_cue_is_part_of_the_name():
+    assert [r[:2] for r in found("في مدينة ديري داوا الإثيوبية")] == [("ديري داوا", "LOC")]
+    assert [r[:2] for r in found("في مدينة زمروتة أمس")] == [("زمروتة", "LOC")]

@@ -451,9 +451,17 @@ class Gazetteer:
             return None, position  # "مدينة عالمية": an adjective, not a name
         end = position + 1
         if end < len(keys) and not self._known_here(tokens, keys, end) and self._is_plain_word(keys[end]):
-            if keys[position] in self.place_heads or (keys[end].startswith("ال") and not keys[end].endswith(("يه", "يون", "يين"))):
+            if keys[position] in self.place_heads or (keys[end].startswith("ال") and not keys[end].endswith(("يه", "يون", "يين"))) \
+                    or self._rare_word(tokens, keys, end):
                 end += 1
         return self._mention(tokens, position, end, 0, PLACE, None, None), end
+
+    def _rare_word(self, tokens, keys, position):
+        """An indefinite word too rare to be an ordinary one: the second half
+        of a foreign name ("ديري داوا", "نوفي ساد")."""
+        key = keys[position]
+        return not key.startswith(("ال", "و")) and key not in self.common_words \
+            and not self._common_word_shape(key) and not _verb_or_possessive(tokens[position][0])
 
     def _facility_from(self, tokens, keys, position, cue_end, stripped):
         """A facility or natural feature keeps its cue word: ``مطار ...``,
@@ -498,16 +506,23 @@ class Gazetteer:
         """Where a multiword name that starts at ``position`` ends: definite
         words and known places carry it on, and for an organisation also
         ``ل``-genitives (``للطيران``) and ``و`` before a definite word
-        (``والثروة المعدنية``); a run of plain words stops after two; stop
+        (``والثروة المعدنية``); a known person right after the cue names it
+        (``ساحة مولاي الحسن``); a run of plain words stops after two; stop
         words, punctuation, other conjunctions and cues end it."""
-        end, plain_run, after_place, after_title = position, 0, False, False
+        end, plain_run, after_place, after_title, after_person = position, 0, False, False, False
         longest = _MAX_NAME_TOKENS + (2 if organization else 0)
         while end < len(keys) and end - position < longest:
             key = keys[end]
             match = self._lexicon_match(tokens, keys, end) if self.forms(key) else None
             if match is not None and match[0] is not None:
+                if match[0].label == PERSON and end == position:
+                    # named after a person: "ساحة مولاي الحسن", "مركز محمد بن راشد للفضاء"
+                    end, plain_run, after_place, after_title, after_person = match[1], 0, False, False, True
+                    continue
                 if match[0].label != PLACE:
                     break
+                if after_person and match[0].start_char > tokens[end][1] and tokens[end][0][:1] in "بكوف":
+                    break  # "ساحة مولاي الحسن بالصويرة": the place it is in, not part of its name
                 end, plain_run, after_place, after_title = match[1], 0, True, False
                 continue
             if not key or key in self.stop_words or key in self.organization_cues or (organization and key in self.titles):
