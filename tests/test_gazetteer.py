@@ -236,3 +236,9 @@ def test_places_and_bodies_named_after_people_keep_the_name():
 def test_a_rare_second_word_after_a_place_cue_is_part_of_the_name():
     assert [r[:2] for r in found("في مدينة ديري داوا الإثيوبية")] == [("ديري داوا", "LOC")]
     assert [r[:2] for r in found("في مدينة زمروتة أمس")] == [("زمروتة", "LOC")]
+
+
+def test_a_definite_first_name_starts_a_name_before_a_name_word():
+    assert [r[:2] for r in found("المحافظ السابق الصديق الكبير، ما")] == [("الصديق الكبير", "PER")]
+    assert [r[:2] for r in found("وقال الطيب زيتوني إن")] == [("الطيب زيتوني", "PER")]
+    assert found("وقال الأمين العام للحزب إن") == []

@@ -375,7 +375,7 @@ class Gazetteer:
             known_first = key in self.first_names and not self._preposition_like(written, key)
             # the article is spelled "ال": "إلكا" folds like it but is a name
             definite = dediac_ar(written).startswith(("ال", "لل"))
-            plain = (self._is_plain_word(key) or known_first) and not definite
+            plain = self._is_plain_word(key) and not definite or known_first
             if end == position and not known_first and dediac_ar(written).endswith("ة"):
                 break  # a feminine noun ("ضرورة"), not a first name
             if end > position and key.startswith("و") and not (joined or known_first or key in self.connectors):
