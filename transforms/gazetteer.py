@@ -378,7 +378,7 @@ class Gazetteer:
             plain = self._is_plain_word(key) and not definite or known_first
             if end == position and not known_first and dediac_ar(written).endswith("ة"):
                 break  # a feminine noun ("ضرورة"), not a first name
-            if end > position and key.startswith("و") and not (joined or known_first or key in self.connectors):
+            if end > position and self._conjunction(key) and not (joined or known_first or key in self.connectors):
                 break  # a conjunction: the name has ended
             if end > position and not known_first and not definite and _verb_or_possessive(written):
                 break
@@ -455,6 +455,16 @@ class Gazetteer:
                     or self._rare_word(tokens, keys, end):
                 end += 1
         return self._mention(tokens, position, end, 0, PLACE, None, None), end
+
+    def _conjunction(self, key):
+        """``و`` before a word ("وبوتين", "والوفد"), not the first letter of
+        a name ("ويليامز", "وانيونيي"): what follows the و is a word or a
+        name the lexicon knows, or the whole is a common word."""
+        if not key.startswith("و"):
+            return False
+        rest = key[1:]
+        return key in self.common_words or rest in self.common_words or rest in self.first_names \
+            or rest in self.family_names or rest.startswith("ال") or bool(self.forms(rest))
 
     def _rare_word(self, tokens, keys, position):
         """An indefinite word too rare to be an ordinary one: the second half
