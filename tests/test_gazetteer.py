@@ -242,3 +242,9 @@ def test_a_definite_first_name_starts_a_name_before_a_name_word():
     assert [r[:2] for r in found("المحافظ السابق الصديق الكبير، ما")] == [("الصديق الكبير", "PER")]
     assert [r[:2] for r in found("وقال الطيب زيتوني إن")] == [("الطيب زيتوني", "PER")]
     assert found("وقال الأمين العام للحزب إن") == []
+
+
+def test_a_cue_before_a_known_name_makes_a_name():
+    assert [r[:2] for r in found("وقضت محكمة وهران بسجنه")] == [("محكمة وهران", "ORG")]
+    assert [r[:2] for r in found("وقالت جبهة تحرير أزواد إن")] == [("جبهة تحرير أزواد", "ORG")]
+    assert [r[:2] for r in found("وقالت مديرية أمن بنغازي لتأمين الطرق")] == [("مديرية أمن بنغازي", "ORG")]

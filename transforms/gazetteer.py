@@ -478,7 +478,7 @@ class Gazetteer:
         ``سد تشرين``, ``ملعب الأمير مولاي عبد الله``; known names inside it
         (``مطار الخرطوم الدولي``) belong to it."""
         end = self._name_run(tokens, keys, cue_end, organization=False)
-        if end == cue_end or self._generic_phrase(keys, cue_end, end):
+        if end == cue_end or self._generic_phrase(tokens, keys, cue_end, end):
             return None, cue_end
         return self._mention(tokens, position, end, stripped, PLACE, None, None), end
 
@@ -492,25 +492,30 @@ class Gazetteer:
         للفضاء``, not ``مركز الثقل``). After a descriptor (``صحيفة``,
         ``مجلة``) the name alone is the mention, without a nationality."""
         end = self._name_run(tokens, keys, position + 1, organization=True)
-        if end == position + 1 or self._generic_phrase(keys, position + 1, end):
+        if end == position + 1 or self._generic_phrase(tokens, keys, position + 1, end):
             return None, position + 1
         if definite and not (end - position >= 3 or keys[position + 1] in self.adjectives
                              and keys[position] not in self.generic_definite_cues):
             return None, position + 1
-        if weak and end - position < 3:
-            return None, position + 1
+        if weak and (end - position < 3 or self._one_known_place(tokens, keys, position + 1, end)):
+            return None, position + 1  # "مركز أبو حمص" is a district, a place
         if descriptor:  # "مجلة لوبوان الفرنسية": the name is "لوبوان"
             name_end = end - 1 if end - position > 2 and keys[end - 1] in self.adjectives else end
             return self._mention(tokens, position + 1, name_end, 0, ORGANIZATION, None, None), end
         return self._mention(tokens, position, end, stripped, ORGANIZATION, None, None), end
 
-    def _generic_phrase(self, keys, start, end):
+    def _one_known_place(self, tokens, keys, start, end):
+        match = self._lexicon_match(tokens, keys, start)
+        return match is not None and match[0] is not None and match[0].label == PLACE and match[1] == end
+
+    def _generic_phrase(self, tokens, keys, start, end):
         """A cue followed by an ordinary indefinite word, not the start of a
         genitive name: "شركة شحن", "جمعية نسائية", "سد فجوة" are no names,
-        "شركة مياه الشرب" is one."""
+        "شركة مياه الشرب", "جبهة تحرير أزواد" and "محكمة وهران" are."""
         first = keys[start]
         return not first.startswith("ال") and first in self.common_words and first not in self.first_names \
-            and not (start + 1 < end and keys[start + 1].startswith(("ال", "لل")))
+            and not self._known_here(tokens, keys, start) \
+            and not (start + 1 < end and (keys[start + 1].startswith(("ال", "لل")) or self._known_here(tokens, keys, start + 1)))
 
     def _name_run(self, tokens, keys, position, organization):
         """Where a multiword name that starts at ``position`` ends: definite
@@ -544,6 +549,8 @@ class Gazetteer:
                 break  # "رئيس مجلس مفوضي السلطة فارس البريزات": a person follows
             if end > position and key[:1] in ("ب", "ك") and len(key) > 3 and key[1:] in self.common_words:
                 break  # "بنك زينيث بأكثر"; a ل-genitive may go on ("بنك قطر للتنمية")
+            if after_place and key[:1] == "ل" and key[1:2] != "ل" and key[1:] in self.common_words:
+                break  # "مديرية أمن بنغازي لتأمين": a purpose, not a genitive
             if not organization and (key in self.titles or key in self.connectors):
                 end, plain_run, after_title = end + 1, 0, True  # "ملعب الأمير مولاي عبد الله"
                 continue
