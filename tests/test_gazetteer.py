@@ -209,6 +209,7 @@ def test_person_names_end_where_the_name_does():
     assert found("وقال وليد جمال الدين إن")[0][0] == "وليد جمال الدين"  # a compound name
     assert found("وقالت سكينة آيت الطالب إن")[0][0] == "سكينة آيت الطالب"  # آيت joins like بن
     assert found("مؤكدا أن الفريق يسير بثقة نحو اللقب") == []  # a verb after a title
+    assert found("وقال الكاتب والصحافي سمير فرحات، الذي")[0][0] == "سمير فرحات"  # a second title
 
 
 def test_a_first_name_listed_in_both_spellings_is_no_preposition():

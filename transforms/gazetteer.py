@@ -344,9 +344,11 @@ class Gazetteer:
         )
 
     def _skip_descriptors(self, keys, position):
-        """Past the nationality adjectives and "السابق"-like words after a cue."""
+        """Past the nationality adjectives, "السابق"-like words and a second
+        title ("الكاتب والصحافي") after a cue."""
         while position < len(keys) and (
             keys[position] in self.adjectives or (keys[position] in self.not_names and keys[position].startswith("ال"))
+            or keys[position].startswith("وال") and keys[position][1:] in self.titles
         ):
             position += 1
         return position
