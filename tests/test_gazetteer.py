@@ -205,7 +205,8 @@ def test_annotated_keeps_partition_fields_on_rows():
 def test_person_names_end_where_the_name_does():
     assert found("سجل فيصل البدري النتيجة.")[0][0] == "فيصل البدري"  # a third common word is no family name
     assert found("وقال حسن رشاد سيلتقي الوفد")[0][0] == "حسن رشاد"  # a verb in the future
-    assert found("ورئيس مجلس النواب مازن القاضي، ورئيس")[0][0] == "مازن القاضي"  # a family name that is a title
+    # a family name that is a title; the body the title names is an organisation
+    assert [r[:2] for r in found("ورئيس مجلس النواب مازن القاضي، ورئيس")] == [("مجلس النواب", "ORG"), ("مازن القاضي", "PER")]
     assert found("وقال وليد جمال الدين إن")[0][0] == "وليد جمال الدين"  # a compound name
     assert found("وقالت سكينة آيت الطالب إن")[0][0] == "سكينة آيت الطالب"  # آيت joins like بن
     assert found("مؤكدا أن الفريق يسير بثقة نحو اللقب") == []  # a verb after a title
@@ -249,3 +250,10 @@ def test_a_cue_before_a_known_name_makes_a_name():
     assert [r[:2] for r in found("وقضت محكمة وهران بسجنه")] == [("محكمة وهران", "ORG")]
     assert [r[:2] for r in found("وقالت جبهة تحرير أزواد إن")] == [("جبهة تحرير أزواد", "ORG")]
     assert [r[:2] for r in found("وقالت مديرية أمن بنغازي لتأمين الطرق")] == [("مديرية أمن بنغازي", "ORG")]
+
+
+def test_a_title_names_its_body_and_then_its_holder():
+    assert [r[:2] for r in found("بحضور محافظ البنك المركزي اليمني.")] == [("البنك المركزي اليمني", "ORG")]
+    assert [r[:2] for r in found("رحب رئيس مجلس السيادة محمد المنفي بالإحاطة")] == [
+        ("مجلس السيادة", "ORG"), ("محمد المنفي", "PER")]
+    assert [r[1] for r in found("وهو أيضاً مؤسس صنداونز وأحد أبرز رجال الأعمال")] == ["ORG"]  # و: no name

@@ -243,11 +243,12 @@ class Gazetteer:
             found = self._lexicon_match(tokens, keys, position) or self._context_match(tokens, keys, position)
             if not found:
                 continue
-            mention, free = found
-            if mention is not None:
-                mentions.append(mention)
-                if mention.entity_id is None:
-                    self._learn(learned, text, tokens, keys, mention)
+            found_here, free = found
+            for mention in found_here if isinstance(found_here, tuple) else (found_here,):
+                if mention is not None:
+                    mentions.append(mention)
+                    if mention.entity_id is None:
+                        self._learn(learned, text, tokens, keys, mention)
 
     # -- the lexicon ---------------------------------------------------------
 
@@ -289,7 +290,12 @@ class Gazetteer:
         for stripped, form in self.forms(keys[position]):
             end = self._phrase_end(self.titles, form, keys, position)
             if end is not None:
-                return self._person_after(tokens, keys, end)
+                body = self._organization_in_title(tokens, keys, position + 1)
+                if body is None:
+                    return self._person_after(tokens, keys, end)
+                organization, body_end = body  # "رئيس مجلس النواب نبيه بري": a body and a person
+                person, next_position = self._person_after(tokens, keys, max(end, body_end))
+                return (organization, person), next_position
             end = self._phrase_end(self.place_cues, form, keys, position)
             if end is not None:
                 return self._place_after(tokens, keys, end)
@@ -306,6 +312,21 @@ class Gazetteer:
                     and not (stripped and self._whole_word(keys[position], stripped)) \
                     and (form not in self.ambiguous_first_names or self._name_word_follows(keys, position + 1)):
                 return self._person_after(tokens, keys, position, stripped, after_title=False)
+        return None
+
+    def _organization_in_title(self, tokens, keys, position):
+        """``(mention, end)`` of the body a title names right after its head
+        ("رئيس [مجلس النواب]", "محافظ [البنك المركزي اليمني]"), or None."""
+        if position >= len(keys):
+            return None
+        known = self._lexicon_match(tokens, keys, position)
+        if known is not None and known[0] is not None:
+            return known if known[0].label == ORGANIZATION else None
+        key = keys[position]
+        definite = key in self.definite_organization_cues and position + 1 < len(keys) and keys[position + 1].startswith("ال")
+        if key in self.organization_cues and key not in self.descriptors or definite:
+            mention, end = self._organization_from(tokens, keys, position, 0, definite=key not in self.organization_cues)
+            return None if mention is None else (mention, end)
         return None
 
     def _name_word_follows(self, keys, position):
@@ -380,7 +401,7 @@ class Gazetteer:
             plain = self._is_plain_word(key) and not definite or known_first
             if end == position and not known_first and dediac_ar(written).endswith("ة"):
                 break  # a feminine noun ("ضرورة"), not a first name
-            if end > position and self._conjunction(key) and not (joined or known_first or key in self.connectors):
+            if self._conjunction(key) and not (joined or known_first or key in self.connectors):
                 break  # a conjunction: the name has ended
             if end > position and not known_first and not definite and _verb_or_possessive(written):
                 break
