@@ -257,3 +257,8 @@ def test_a_title_names_its_body_and_then_its_holder():
     assert [r[:2] for r in found("رحب رئيس مجلس السيادة محمد المنفي بالإحاطة")] == [
         ("مجلس السيادة", "ORG"), ("محمد المنفي", "PER")]
     assert [r[1] for r in found("وهو أيضاً مؤسس صنداونز وأحد أبرز رجال الأعمال")] == ["ORG"]  # و: no name
+
+
+def test_a_chain_ending_in_a_known_family_name_is_that_person_only_if_the_first_names_agree():
+    assert found("وأكد ياسر بن عثمان الرميان أن هذه")[0][2:] == ("ياسر الرميان", "per/yasir-al-rumayyan")
+    assert found("وقال إبراهيم نصر الله إن")[0] == ("إبراهيم نصر الله", "PER", "إبراهيم نصر الله", None)

@@ -410,6 +410,15 @@ class Gazetteer:
             surname = end == position + 1 and (not after_title or keys[position] in self.first_names) \
                 and key.startswith("ال") \
                 and key not in self.stop_words and self._name_ends_after(tokens, keys, end + 1)
+            known = self._lexicon_match(tokens, keys, end) if end > position else None
+            if known is not None and known[0] is not None and known[0].label == PERSON \
+                    and matching_key(known[0].canonical).split()[0] != key:
+                # the chain ends in a known person's family name: that person if the
+                # first names agree ("ياسر بن عثمان الرميان"), else another one
+                # ("إبراهيم نصر الله" is not "حسن نصر الله")
+                same = matching_key(known[0].canonical).split()[0] == (self.forms(keys[position])[0][1] if stripped else keys[position])
+                return self._mention(tokens, position, known[1], stripped, PERSON, *(
+                    (known[0].canonical, known[0].entity_id) if same else (None, None))), known[1]
             if not (plain or family or after_connector or surname or key in self.connectors) \
                     or self._known_here(tokens, keys, end):
                 break
