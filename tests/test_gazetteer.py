@@ -262,3 +262,9 @@ def test_a_title_names_its_body_and_then_its_holder():
 def test_a_chain_ending_in_a_known_family_name_is_that_person_only_if_the_first_names_agree():
     assert found("وأكد ياسر بن عثمان الرميان أن هذه")[0][2:] == ("ياسر الرميان", "per/yasir-al-rumayyan")
     assert found("وقال إبراهيم نصر الله إن")[0] == ("إبراهيم نصر الله", "PER", "إبراهيم نصر الله", None)
+
+
+def test_a_cue_before_another_bodys_cue_or_a_lone_known_name_is_no_name():
+    assert [r[1] for r in found("وقالت مؤسسة الشركة ومديرتها")] == []
+    assert [r[:2] for r in found("وقالت حكومة بنيامين نتنياهو إن")] == [("بنيامين نتنياهو", "PER")]
+    assert [r[:2] for r in found("وقالت حكومة الوحدة الوطنية إن")] == [("حكومة الوحدة الوطنية", "ORG")]

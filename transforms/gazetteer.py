@@ -529,16 +529,17 @@ class Gazetteer:
         if definite and not (end - position >= 3 or keys[position + 1] in self.adjectives
                              and keys[position] not in self.generic_definite_cues):
             return None, position + 1
-        if weak and (end - position < 3 or self._one_known_place(tokens, keys, position + 1, end)):
-            return None, position + 1  # "مركز أبو حمص" is a district, a place
+        if weak and (end - position < 3 or self._one_known_name(tokens, keys, position + 1, end)):
+            return None, position + 1  # "مركز أبو حمص" is a district, "حكومة بنيامين نتنياهو" his government
         if descriptor:  # "مجلة لوبوان الفرنسية": the name is "لوبوان"
             name_end = end - 1 if end - position > 2 and keys[end - 1] in self.adjectives else end
             return self._mention(tokens, position + 1, name_end, 0, ORGANIZATION, None, None), end
         return self._mention(tokens, position, end, stripped, ORGANIZATION, None, None), end
 
-    def _one_known_place(self, tokens, keys, start, end):
+    def _one_known_name(self, tokens, keys, start, end):
+        """A known place or person alone from ``start`` to ``end``."""
         match = self._lexicon_match(tokens, keys, start)
-        return match is not None and match[0] is not None and match[0].label == PLACE and match[1] == end
+        return match is not None and match[0] is not None and match[0].label in (PLACE, PERSON) and match[1] == end
 
     def _generic_phrase(self, tokens, keys, start, end):
         """A cue followed by an ordinary indefinite word, not the start of a
@@ -574,6 +575,8 @@ class Gazetteer:
                 continue
             if not key or key in self.stop_words or key in self.organization_cues or (organization and key in self.titles):
                 break
+            if organization and key in self.definite_organization_cues:
+                break  # "مؤسسة الشركة", "بعثة اللجنة": another body's cue, no name
             if _possessive(tokens[end][0]):
                 break  # "وزارة دفاعها": a name has no possessive pronoun
             if organization and end > position and key in self.first_names and keys[end - 1].startswith("ال") \
