@@ -57,6 +57,7 @@ _MIN_ARABIC_SHARE = 0.5
 _HTML_TAG = re.compile(r"<\s*/?\s*(p|br|div|span|a|b|i|strong|em|h[1-6]|li|ul|figure|img)\b[^>]*>", re.I)
 _HTML_BLOCK_END = re.compile(r"<\s*(br\s*/?|/p|/div|/h[1-6]|/li|/figure)\s*>", re.I)
 _ANY_TAG = re.compile(r"<[^>]{0,500}>")
+_MAX_FIELD_DEPTH = 16  # a field's value nested deeper than this is no article text
 
 
 def decode_bytes(data):
@@ -121,16 +122,18 @@ _FIELD_BY_KEY = {
 }
 
 
-def _scalar(value):
+def _scalar(value, depth=0):
     """A field value as text: nested ``{"name": ...}`` objects unwrapped,
-    lists of paragraphs joined."""
+    lists of paragraphs joined; nothing from deeper than ``_MAX_FIELD_DEPTH``."""
+    if depth > _MAX_FIELD_DEPTH:
+        return None
     if isinstance(value, dict):
         for key in _NESTED_NAME_KEYS:
             if value.get(key) not in (None, ""):
-                return _scalar(value[key])
+                return _scalar(value[key], depth + 1)
         return None
     if isinstance(value, list):
-        parts = [_scalar(item) for item in value]
+        parts = [_scalar(item, depth + 1) for item in value]
         return "\n".join(p for p in parts if p) or None
     if value is None:
         return None
@@ -156,6 +159,17 @@ def fields_from_object(obj):
     if fields["text"]:
         fields["text"] = html_to_text(fields["text"])
     return fields
+
+
+def parse_json(text):
+    """A JSON document; ``Rejected`` (malformed_json) for one Python cannot
+    hold: nested too deep, or an integer of thousands of digits."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError) as error:
+        raise Rejected(rejects.MALFORMED_JSON, f"{type(error).__name__}: {error}") from None
 
 
 def objects_in_json(document):
@@ -240,7 +254,10 @@ class ReadFileFn(beam.DoFn):
             yield self._record(url, 0, fmt, encoding, size, {"title": title, "text": body})
             return
         try:
-            objects = objects_in_json(json.loads(text))
+            objects = objects_in_json(parse_json(text))
+        except Rejected as error:
+            yield beam.pvalue.TaggedOutput(self.REJECTS, rejects.reject_row(url, error.reason, error.detail, size))
+            return
         except json.JSONDecodeError:
             # Many ".json" exports are really JSON Lines.
             yield from self._records_from_lines(url, size, fmt, text.encode("utf-8").splitlines(True))
@@ -307,7 +324,7 @@ class ReadFileFn(beam.DoFn):
             seen += 1
             try:
                 text, encoding = decode_bytes(line)
-                obj = json.loads(text)
+                obj = parse_json(text)
             except Rejected as error:
                 yield beam.pvalue.TaggedOutput(
                     self.REJECTS,
