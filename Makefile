@@ -8,7 +8,7 @@ OUTPUT ?= out
 WHEELS := $(wildcard /opt/wheels)
 TORCH ?= torch==2.13.0
 
-.PHONY: install venv airflow-venv test run lexicon bench bench-quality bench-ner bench-camel bench-scale bench-dedup clean template schedule
+.PHONY: install venv airflow-venv test run lexicon bench bench-quality bench-ner bench-camel bench-scale bench-dedup fuzz clean template schedule
 
 # The job's venv and, beside it, an Airflow to load the Composer DAG in a test
 # (Airflow's pins clash with Beam's): built at the same time.
@@ -52,6 +52,10 @@ bench-camel:
 
 bench-scale:
 	$(BIN)/python -m benchmarks.scale --sizes 10000 100000 1000000
+
+# a long fuzz campaign over the readers, metadata and normalizer (tests/hostile.py)
+fuzz:
+	$(BIN)/python -m tests.hostile --cases 100000
 
 bench-dedup:
 	$(PYTHON) -m venv .venv-dedup

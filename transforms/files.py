@@ -6,7 +6,8 @@ import json
 import posixpath
 
 import fsspec
-from fsspec.core import url_to_fs
+from fsspec.core import split_protocol
+from fsspec.registry import get_filesystem_class
 
 COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd", ".xz": "xz"}
 MANIFEST_NAMES = ("manifest.jsonl", "manifest.csv")
@@ -14,8 +15,11 @@ _GLOB_CHARS = "*?["
 
 
 def filesystem(url):
-    """``(fs, path)`` for any fsspec URL or local path."""
-    return url_to_fs(url)
+    """``(fs, path)`` for any fsspec URL or local path. A name is taken as
+    it is: ``a::b.txt`` is one file, not fsspec's chain of two URLs."""
+    protocol = split_protocol(url)[0] or "file"
+    fs = fsspec.filesystem(protocol, **get_filesystem_class(protocol)._get_kwargs_from_urls(url))
+    return fs, fs._strip_protocol(url)
 
 
 def full_url(fs, path):
@@ -107,9 +111,11 @@ def split_compression(url):
 
 
 def open_input(url):
-    """A binary file object, transparently decompressed."""
+    """A binary file object, transparently decompressed. The name is taken
+    as it is: a file called ``a[1].json`` is no glob."""
     _, compression = split_compression(url)
-    return fsspec.open(url, "rb", compression=compression)
+    fs, path = filesystem(url)
+    return fsspec.core.OpenFile(fs, path, "rb", compression=compression)
 
 
 def parent_url(url):

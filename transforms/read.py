@@ -134,7 +134,7 @@ def _scalar(value, depth=0):
         return None
     if isinstance(value, list):
         parts = [_scalar(item, depth + 1) for item in value]
-        return "\n".join(p for p in parts if p) or None
+        return "\n".join(str(p) for p in parts if p not in (None, "")) or None
     if value is None:
         return None
     return value if isinstance(value, (int, float)) else str(value)
