@@ -20,6 +20,7 @@ from transforms.boilerplate import DEFAULT_MIN_SOURCE_DOCS, RemoveBoilerplate
 from transforms.dates import run_date
 from transforms.entities import AUTO, AnnotateEntities
 from transforms.files import dated_inputs
+from transforms.lock import DEFAULT_LEASE_SECONDS, DEFAULT_WAIT_SECONDS, OutputLease
 from transforms.metadata import KeepDateRange, LoadManifests, ResolveMetadata
 from transforms.normalize import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_TITLE_CHARS, NormalizeArticles
 from transforms.pool import default_processes
@@ -122,6 +123,12 @@ OPTIONS = (
      "Local folder where a local run keeps the data that waits between stages (batches of articles, "
      "syndication features, rows for the writer), about the compressed size of the input; removed at the "
      "end. Default: the system's temporary folder."),
+    ("--lock_wait_seconds", float, DEFAULT_WAIT_SECONDS,
+     "How long a run waits for another run on the same --output to end (each run holds the output's "
+     "_lock.json lease while it runs); after that it fails, naming the other run. Default: %(default)s."),
+    ("--lock_lease_seconds", float, DEFAULT_LEASE_SECONDS,
+     "A run renews its lease on the output every third of this; a lease not renewed for this long (its run "
+     "died on another machine) is taken over. Default: %(default)s."),
     ("--processes", int, 0,
      "Worker processes for the heavy steps of a local run (0: one per core with the local DirectRunner, "
      "1 on any other runner, which brings its own workers). Default: %(default)s."),
@@ -221,6 +228,14 @@ def spilling(pipeline_options, options, run_id):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def holding_output(options, run_id, dry_run):
+    """The output's lease for the whole run (``transforms.lock``); none for a
+    dry run, which writes nothing and may have no credentials."""
+    if dry_run:
+        return contextlib.nullcontext()
+    return OutputLease(options.output, run_id, options.lock_lease_seconds, options.lock_wait_seconds)
+
+
 def build(pipeline, options, run_info, processes=1):
     """Wire the stages: read, resolve metadata, normalize, remove boilerplate,
     detect syndication, annotate entities, write."""
@@ -306,10 +321,12 @@ def run(argv=None):
         "inputs": list(options.input),
         "output": options.output,
     }
-    with (printed_while_running(), spilling(pipeline_options, options, run_info["run_id"]),
+    dry_run = pipeline_options.view_as(TestOptions).dry_run
+    with (printed_while_running(), holding_output(options, run_info["run_id"], dry_run),
+          spilling(pipeline_options, options, run_info["run_id"]),
           beam.Pipeline(runner=local_runner(pipeline_options), options=pipeline_options) as pipeline):
         build(pipeline, options, run_info, local_processes(pipeline_options, options.processes))
-    if pipeline_options.view_as(TestOptions).dry_run:
+    if dry_run:
         print(f"akhbar: dry run: the job was built for {pipeline_options.view_as(StandardOptions).runner}, not run")
         return None
     report = read_report(options.output)

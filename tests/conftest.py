@@ -2,6 +2,7 @@
 
 import bz2
 import gzip
+import hashlib
 import json
 import os
 import pathlib
@@ -106,6 +107,17 @@ def portable_tables(output, input_root):
         return value
 
     return {table: sorted((portable(row) for row in rows), key=repr) for table, rows in tables.items()}
+
+
+def published_digests(output):
+    """``{relative path: sha256}`` of every published table file (not the
+    run report, the lease or staging): equal digests, byte-identical tables."""
+    found = {}
+    for path in pathlib.Path(output).rglob("*.parquet"):
+        relative = str(path.relative_to(output))
+        if not relative.startswith("_staging/"):
+            found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
 def free_port():

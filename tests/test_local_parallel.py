@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.scale_corpus import write_scale_corpus
 from pipelines.akhbar import run
+from tests.conftest import published_digests
 from transforms import spill as spill_module
 
 TABLES = {
@@ -62,6 +63,7 @@ def test_the_pool_gives_what_one_process_gives_every_time(corpus, alone, tmp_pat
         report = run(["--input", str(corpus), "--output", str(output), "--processes", "2"])
         assert report["articles_written"] == 600 and report["balanced"]
         assert tables(output) == expected
+        assert published_digests(output) == published_digests(alone[0])  # byte for byte
 
 
 def test_spill_files_are_used_and_removed(alone):

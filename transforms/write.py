@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import schemas
-from transforms import files
+from transforms import files, killpoints
+from transforms.lock import check_not_held_by_another
 from transforms.pool import PooledFn
 from transforms.progress import nothing
 from transforms.report import REPORT_NAME, build_report, write_report
@@ -215,6 +216,7 @@ def staged_partition(keyed_parts, output, staging, rows_per_row_group):
     descriptor = write_partition(fs, staging_path, key, tables, rows_per_row_group)
     if replaces is not None:
         descriptor["replaces"] = replaces
+    killpoints.reached("staged")
     return [descriptor]
 
 
@@ -258,6 +260,7 @@ def publish_partitions(output, staging, descriptors):
             if table in descriptor["files"]:
                 if fs.exists(staged):  # else an earlier try moved it already
                     files.replace_file(fs, staged, final)
+                    killpoints.reached("publishing")
                 keep = {final}
             else:
                 keep = set()
@@ -281,8 +284,8 @@ def finish_interrupted_publishes(output):
 
 
 def remove_staging(output):
-    """Delete the staging folder: this run's, and any a failed run left.
-    (Two runs must not write to one output at the same time.)"""
+    """Delete the staging folder: this run's, and any a failed run left
+    (the output's lease lets no other run write here meanwhile)."""
     fs, path = files.filesystem(files.join_url(output, STAGING_FOLDER))
     if fs.exists(path):
         fs.rm(path, recursive=True)
@@ -336,10 +339,13 @@ class PublishFn(beam.DoFn):
         if not report["balanced"]:
             write_report(self.staging, report)
             raise UnbalancedRun(report, files.join_url(self.staging, REPORT_NAME))
+        check_not_held_by_another(self.output, self.run_info["run_id"])
         finish_interrupted_publishes(self.output)
         commit_publish(self.staging, descriptors, report)
+        killpoints.reached("committed")
         publish_partitions(self.output, self.staging, descriptors)
         write_report(self.output, report)
+        killpoints.reached("reported")
         remove_staging(self.output)
         yield report
 
