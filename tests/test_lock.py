@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.akhbar import run
 from tests.conftest import BUCKET, SEEDS, published_digests
-from transforms.lock import LOCK_NAME, OutputLease, OutputLocked, check_not_held_by_another
+from transforms.lock import LOCK_NAME, OutputLease, OutputLocked, held_for_publish
 
 
 def lease_file(output, **holder):
@@ -61,14 +61,19 @@ def test_a_dead_runs_lease_is_taken_over_a_live_ones_is_not(tmp_path, holder, ta
         assert lease.holder()["run_id"] == "other"
 
 
-def test_the_lease_is_renewed_while_held_and_the_publish_checks_it(tmp_path):
+def test_the_lease_is_renewed_while_held_and_the_publish_holds_it_too(tmp_path):
     with OutputLease(str(tmp_path), "long-run", lease_seconds=0.3) as lease:
         first = lease.holder()["expires_at"]
         time.sleep(0.5)
         assert lease.holder()["expires_at"] > first
-        check_not_held_by_another(str(tmp_path), "long-run")
+        with held_for_publish(str(tmp_path), "long-run"):
+            assert lease.holder()["run_id"] == "long-run"
         with pytest.raises(OutputLocked):
-            check_not_held_by_another(str(tmp_path), "another-run")
+            with held_for_publish(str(tmp_path), "another-run"):
+                pass
+    with held_for_publish(str(tmp_path), "remote-run"):  # no launcher's lease: the publish takes one
+        assert OutputLease(str(tmp_path), "x").holder()["run_id"] == "remote-run"
+    assert not (tmp_path / LOCK_NAME).exists()
 
 
 def test_only_one_of_many_racing_acquirers_gets_the_lease(tmp_path):

@@ -151,6 +151,17 @@ def test_a_run_staged_but_not_committed_is_never_published(tmp_path):
     assert read_table(tmp_path, "articles", "article_id, text") == [("a1", "نص")]
 
 
+def test_a_run_whose_staging_was_removed_commits_nothing(tmp_path):
+    june = ("2024-06-19", "aawsat")
+    staging = f"{tmp_path}/{STAGING_FOLDER}/run1"
+    fs = fsspec.filesystem("file")
+    descriptors = [write_partition(fs, staging, june, {"articles": as_table("articles", [article("a1")])})]
+    (tmp_path / STAGING_FOLDER / "run1" / partition_path("articles", june) / "part-00000.parquet").unlink()
+    with pytest.raises(RuntimeError, match="1 staged files are gone"):
+        commit_publish(staging, descriptors, {"run_id": "run1"})
+    assert not (tmp_path / STAGING_FOLDER / "run1" / COMMIT_NAME).exists()
+
+
 def test_a_table_without_rows_is_still_readable(tmp_path):
     stage_and_publish(tmp_path, {
         ("2024-07-04", "b"): {"articles": [article("a2", "2024-07-04", "b")]},

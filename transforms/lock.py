@@ -12,6 +12,7 @@ on a local disk by a hard link of a written side file, on Cloud Storage by an
 upload with ``ifGenerationMatch=0``; elsewhere by a check before the write.
 """
 
+import contextlib
 import json
 import os
 import posixpath
@@ -155,10 +156,15 @@ class OutputLease:
         return False
 
 
-def check_not_held_by_another(output, run_id):
-    """Raise ``OutputLocked`` when another live run holds the output: the
-    publish step's own check, for runners whose launcher holds no lease."""
+@contextlib.contextmanager
+def held_for_publish(output, run_id):
+    """The publish step's hold on the output: the run's own lease where its
+    launcher holds one, else one taken for the publish (a launcher that does
+    not wait for its job holds none). Raises ``OutputLocked`` when another
+    live run holds the output."""
     lease = OutputLease(output, run_id)
-    holder = lease.holder()
-    if holder is not None and holder.get("run_id") != run_id and not is_stale(holder):
-        raise OutputLocked(lease.url, holder, 0)
+    if (lease.holder() or {}).get("run_id") == run_id:
+        yield
+        return
+    with lease:
+        yield

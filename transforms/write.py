@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 import schemas
 from transforms import files, killpoints
-from transforms.lock import check_not_held_by_another
+from transforms.lock import held_for_publish
 from transforms.pool import PooledFn
 from transforms.progress import nothing
 from transforms.report import REPORT_NAME, build_report, write_report
@@ -239,6 +239,13 @@ def commit_publish(staging, descriptors, report):
     staging, the run's partitions go out, by this run or the next."""
     fs, staging_path = files.filesystem(staging)
     stage_empty_tables(fs, staging_path, descriptors)
+    staged = set(fs.find(staging_path))
+    missing = [path for descriptor in descriptors for table in descriptor["files"]
+               if (path := posixpath.join(staging_path, partition_path(table, (descriptor["date"], descriptor["source"])),
+                                          PART_NAME)) not in staged]
+    if missing:
+        raise RuntimeError(f"{len(missing)} staged files are gone (first: {missing[0]}): something removed this run's "
+                           "staging; nothing was published")
     record = {"descriptors": descriptors, "report": report}
     files.write_whole(files.join_url(staging, COMMIT_NAME), json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
@@ -339,14 +346,14 @@ class PublishFn(beam.DoFn):
         if not report["balanced"]:
             write_report(self.staging, report)
             raise UnbalancedRun(report, files.join_url(self.staging, REPORT_NAME))
-        check_not_held_by_another(self.output, self.run_info["run_id"])
-        finish_interrupted_publishes(self.output)
-        commit_publish(self.staging, descriptors, report)
-        killpoints.reached("committed")
-        publish_partitions(self.output, self.staging, descriptors)
-        write_report(self.output, report)
-        killpoints.reached("reported")
-        remove_staging(self.output)
+        with held_for_publish(self.output, self.run_info["run_id"]):
+            finish_interrupted_publishes(self.output)
+            commit_publish(self.staging, descriptors, report)
+            killpoints.reached("committed")
+            publish_partitions(self.output, self.staging, descriptors)
+            write_report(self.output, report)
+            killpoints.reached("reported")
+            remove_staging(self.output)
         yield report
 
 
