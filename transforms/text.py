@@ -32,9 +32,10 @@ _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 # Each becomes a line break; "\r\n" becomes two, and the blank line between
 # them goes with the others (one class is faster than "\r\n?|...").
 _LINE_BREAKS = re.compile("[\r\u2028\u2029\x0b\x0c\x85]")
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+# C0 and C1 controls but tab and line breaks (whitespace, split below)
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAK_INVISIBLE_OR_CONTROL = re.compile(
-    f"[\r\u2028\u2029\x0b\x0c\x85{_INVISIBLE_CHARS}\x00-\x08\x0e-\x1f\x7f]")
+    f"[\r\u2028\u2029\x0b\x0c\x85{_INVISIBLE_CHARS}\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 _TATWEEL = "\u0640"
 # One table does it all: camel-tools' diacritics, tatweel and invisible
