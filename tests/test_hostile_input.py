@@ -3,6 +3,7 @@ crashes, each ends as articles or rejects with a known reason, and nothing
 is written outside the output folder. A failure prints its seed:
 ``python -m tests.hostile --seed S --cases N`` replays it."""
 
+import os
 import pathlib
 import re
 import time
@@ -47,6 +48,10 @@ def test_the_job_over_hostile_files_accounts_for_each_and_writes_only_under_its_
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(case.data)
     written = {str(path) for path in inputs.iterdir()}
+    not_utf8 = os.fsencode(inputs) + b"/\xff\xfe-latin1-\xe9.txt"  # a name no UTF-8 text spells
+    with open(not_utf8, "wb") as handle:
+        handle.write("عنوان\nنص".encode("utf-8"))
+    written.add(not_utf8.decode("utf-8", "backslashreplace"))
 
     report = run(["--input", str(inputs), "--output", str(output), "--spill_dir", str(spill), "--processes", "1",
                   "--max_file_bytes", str(hostile.MAX_FILE_BYTES), "--max_record_bytes", str(hostile.MAX_RECORD_BYTES)])

@@ -7,17 +7,20 @@ import re
 from transforms.text import fold_arabic
 
 EARLIEST_YEAR = 1990
-_LATEST_YEAR_AHEAD = 1  # a date more than a year ahead of today is a typo
+_LATEST_AHEAD = dt.timedelta(days=366)  # a date more than a year ahead of today is a typo
 
 
 def plausible_date(year, month, day):
-    """A ``datetime.date`` when year/month/day form a real, plausible date."""
-    if not EARLIEST_YEAR <= year <= dt.date.today().year + _LATEST_YEAR_AHEAD:
+    """A ``datetime.date`` when year/month/day form a real, plausible date:
+    from ``EARLIEST_YEAR`` to a year from today."""
+    latest = dt.date.today() + _LATEST_AHEAD
+    if not EARLIEST_YEAR <= year <= latest.year:
         return None
     try:
-        return dt.date(year, month, day)
-    except ValueError:
+        date = dt.date(year, month, day)
+    except (ValueError, OverflowError):  # OverflowError: a month or day past C's int
         return None
+    return date if date <= latest else None
 
 
 _ISO_DATE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[T\s_])")
@@ -56,7 +59,7 @@ def parse_date_value(value):
         return (day, None) if day else None
     try:
         stamp = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: a year past C's int
         return None
     day = plausible_date(stamp.year, stamp.month, stamp.day)
     if not day:
@@ -65,8 +68,8 @@ def parse_date_value(value):
 
 
 def _from_epoch(number):
-    seconds = number / 1000 if number > 1e11 else number
-    try:
+    try:  # an int too big for a float overflows in the division already
+        seconds = number / 1000 if number > 1e11 else number
         stamp = dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
     except (OverflowError, OSError, ValueError):
         return None
@@ -182,5 +185,8 @@ def run_date(value, today=None):
         return today - dt.timedelta(days=1)
     relative = _RELATIVE_DAY.match(text)
     if relative:
-        return today - dt.timedelta(days=int(relative.group(1) or 0))
+        try:
+            return today - dt.timedelta(days=int(relative.group(1) or 0))
+        except OverflowError:  # so many days back that there is no such date
+            raise ValueError(f"{value!r} is before the year 1") from None
     return dt.date.fromisoformat(value)

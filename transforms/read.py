@@ -58,6 +58,10 @@ _HTML_TAG = re.compile(r"<\s*/?\s*(p|br|div|span|a|b|i|strong|em|h[1-6]|li|ul|fi
 _HTML_BLOCK_END = re.compile(r"<\s*(br\s*/?|/p|/div|/h[1-6]|/li|/figure)\s*>", re.I)
 _ANY_TAG = re.compile(r"<[^>]{0,500}>")
 _MAX_FIELD_DEPTH = 16  # a field's value nested deeper than this is no article text
+# A JSON escape such as "\ud800" spells half a surrogate pair, and Python
+# spells a file name's non-UTF-8 bytes as such halves: str holds them,
+# UTF-8 (and so every later stage and Parquet) cannot.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def decode_bytes(data):
@@ -141,7 +145,8 @@ def _scalar(value, depth=0):
 
 
 def fields_from_object(obj):
-    """The article fields of one JSON object, by their usual names."""
+    """The article fields of one JSON object, by their usual names: text
+    (lone surrogates replaced by U+FFFD), or a number for ``published``."""
     if not isinstance(obj, dict):
         raise Rejected(rejects.NOT_AN_OBJECT, f"a JSON {type(obj).__name__}, not an object")
     by_key = {}
@@ -151,11 +156,9 @@ def fields_from_object(obj):
     for column, keys in _FIELD_BY_KEY.items():
         value = next((by_key[k] for k in keys if by_key.get(k) not in (None, "", [])), None)
         fields[column] = _scalar(value)
-    if fields["published"] is not None and not isinstance(fields["published"], (int, float)):
-        fields["published"] = str(fields["published"])
-    for column in ("record_id", "url", "source_name", "title", "text"):
-        if fields[column] is not None:
-            fields[column] = str(fields[column])
+    for column, value in fields.items():
+        if value is not None and not (column == "published" and isinstance(value, (int, float))):
+            fields[column] = _LONE_SURROGATE.sub("\ufffd", str(value))
     if fields["text"]:
         fields["text"] = html_to_text(fields["text"])
     return fields
@@ -200,6 +203,7 @@ class ListFilesFn(beam.DoFn):
     Manifests (``files.manifests_for``) are never read as articles."""
 
     REJECTS = "rejects"
+    UNREADABLE_NAMES = "unreadable_names"  # files found, and rejected for their names
 
     def __init__(self, inputs, manifest=None):
         self.inputs = inputs
@@ -214,9 +218,12 @@ class ListFilesFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(
                 self.REJECTS, rejects.reject_row(pattern, rejects.NO_MATCH, "the input names no file")
             )
-        for input_file in found:
-            if input_file[0] not in self.exclude:
-                yield input_file
+        for url, size in found:
+            if _LONE_SURROGATE.search(url):  # a local name of bytes that are not UTF-8: no coder takes it
+                shown = url.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                yield beam.pvalue.TaggedOutput(self.UNREADABLE_NAMES, (shown, size))
+            elif url not in self.exclude:
+                yield url, size
 
 
 class ReadFileFn(beam.DoFn):
@@ -385,11 +392,16 @@ class ReadArticleFiles(beam.PTransform):
         listed = (
             pipeline
             | "Inputs" >> beam.Create(self.inputs)
-            | "ListFiles" >> beam.ParDo(ListFilesFn(self.inputs, self.manifest)).with_outputs(ListFilesFn.REJECTS, main="files")
+            | "ListFiles" >> beam.ParDo(ListFilesFn(self.inputs, self.manifest)).with_outputs(
+                ListFilesFn.REJECTS, ListFilesFn.UNREADABLE_NAMES, main="files")
         )
+        unreadable = listed[ListFilesFn.UNREADABLE_NAMES] | "OncePerUnreadableName" >> beam.Distinct()
+        name_rejects = unreadable | "NameRejects" >> beam.MapTuple(
+            lambda name, size: rejects.reject_row(name, rejects.UNDECODABLE, "the file name is not UTF-8", size))
         matched = listed.files | "OncePerFile" >> beam.Distinct()
         outputs = matched | "Read" >> beam.ParDo(
             ReadFileFn(self.max_file_bytes, self.max_record_bytes)
         ).with_outputs(ReadFileFn.REJECTS, main="records")
-        rejected = (listed[ListFilesFn.REJECTS], outputs[ReadFileFn.REJECTS]) | "ReadRejects" >> beam.Flatten()
-        return matched, outputs.records, rejected
+        rejected = (listed[ListFilesFn.REJECTS], name_rejects, outputs[ReadFileFn.REJECTS]) | "ReadRejects" >> beam.Flatten()
+        every_file = (matched, unreadable) | "EveryFile" >> beam.Flatten()
+        return every_file, outputs.records, rejected

@@ -122,11 +122,13 @@ ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
 def clean_text(text):
     """Readable text: NFC, no invisible controls, one space between words,
     one paragraph per line, no blank lines."""
-    text = unicodedata.normalize("NFC", text)
     if _LINE_BREAK_INVISIBLE_OR_CONTROL.search(text):  # most texts have none: one pass, not three
         text = _LINE_BREAKS.sub("\n", text)
         text = _INVISIBLE.sub("", text)
         text = _CONTROL.sub(" ", text)
+    # After the removals: an invisible character between a letter and its
+    # mark ("e\u200b\u0301") kept them from composing.
+    text = unicodedata.normalize("NFC", text)
     # str.split() splits on the whitespace of regex \s: NBSP and friends too
     return "\n".join(p for p in (" ".join(line.split()) for line in text.split("\n")) if p)
 
