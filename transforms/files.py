@@ -150,6 +150,17 @@ def replace_file(fs, source, target):
         fs.copy(source, target)
 
 
+def remove_file(fs, path):
+    """Delete the file ``path`` of ``fs``; one already gone counts as done.
+    A client retries a delete whose answer was lost (the connection dropped
+    after the server deleted it): the retry finds nothing and gcsfs raises
+    FileNotFoundError, though the file is gone as asked."""
+    try:
+        fs.rm(path)
+    except FileNotFoundError:
+        pass
+
+
 def join_url(base, *parts):
     """``base/part/...`` for local paths and URLs alike."""
     return posixpath.join(base.rstrip("/"), *parts)

@@ -273,7 +273,7 @@ def publish_partitions(output, staging, descriptors):
                 keep = set()
             for path in fs.glob(posixpath.join(output_path, relative, "*.parquet")):
                 if path not in keep:
-                    fs.rm(path)
+                    files.remove_file(fs, path)
 
 
 def finish_interrupted_publishes(output):
