@@ -13,16 +13,21 @@ LIMIT_BYTES = 4 * 2**20
 ALLOWED_GROWTH_BYTES = 128 * 2**20
 
 READ_IN_A_CHILD = """
-import json, resource, sys
+import json, re, sys
 from transforms.read import ReadFileFn
+
+def peak_bytes():  # this process's own high-water mark (ru_maxrss keeps the forking parent's)
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1)) * 1024
+
 reader = ReadFileFn(max_file_bytes={limit}, max_record_bytes={limit})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_bytes()
 outcomes = []
 for url in sys.argv[1:]:
     for output in reader._records_or_rejects((url, 0)):
         outcomes.append(output.value["reason"] if hasattr(output, "value") else "record")
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"outcomes": outcomes, "growth_bytes": (after - before) * 1024, "peak_bytes": after * 1024}}))
+after = peak_bytes()
+print(json.dumps({{"outcomes": outcomes, "growth_bytes": after - before, "peak_bytes": after}}))
 """
 
 
